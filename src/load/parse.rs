@@ -1,0 +1,237 @@
+//! Value parsers for the canonical types. Timestamps get a hand-written ISO 8601 reader:
+//! it is the hot path of loading (several columns × millions of rows) and it must accept
+//! naive local times, `Z` and numeric offsets in the same column.
+
+use chrono::{LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+
+/// Converts local wall-clock times to UTC, caching the offset per local hour.
+pub struct LocalClock {
+    tz: Tz,
+    hour: i64,
+    offset_ms: i64,
+}
+
+impl LocalClock {
+    pub fn new(tz: Tz) -> Self {
+        LocalClock { tz, hour: i64::MIN, offset_ms: 0 }
+    }
+
+    /// Epoch ms of a local wall-clock time given as "local epoch" ms. Ambiguous times
+    /// (autumn) take the earlier instant; times in a spring gap the first instant after.
+    pub fn to_utc_ms(&mut self, local_ms: i64) -> i64 {
+        let hour = local_ms.div_euclid(3_600_000);
+        if hour != self.hour {
+            let naive = chrono::DateTime::from_timestamp_millis(hour * 3_600_000).expect("in range").naive_utc();
+            self.offset_ms = match self.tz.from_local_datetime(&naive) {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
+                    t.offset().fix().local_minus_utc() as i64 * 1000
+                }
+                LocalResult::None => {
+                    // In a spring-forward gap: the instant the gap starts (the hour's start
+                    // under the offset in force before it), which keeps times in order.
+                    let before = self.tz.offset_from_utc_datetime(&(naive - chrono::Duration::hours(3)));
+                    self.hour = i64::MIN;
+                    return hour * 3_600_000 - before.fix().local_minus_utc() as i64 * 1000;
+                }
+            };
+            self.hour = hour;
+        }
+        local_ms - self.offset_ms
+    }
+}
+
+fn digits(b: &[u8]) -> Option<i64> {
+    let mut v = 0i64;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (c - b'0') as i64;
+    }
+    Some(v)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn valid_date(y: i64, m: i64, d: i64) -> bool {
+    (1..=12).contains(&m) && d >= 1 && NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).is_some()
+}
+
+/// Parse `YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]]` with an optional `Z`, `UTC`,
+/// `±HH`, `±HHMM` or `±HH:MM`. Values without an offset are local times in `clock`'s
+/// timezone. Returns epoch milliseconds, or None when the text is not such a timestamp.
+pub fn timestamp(s: &str, clock: &mut LocalClock) -> Option<i64> {
+    let b = s.trim().as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    if !valid_date(y, m, d) {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    let mut ms = days * 86_400_000;
+    let mut i = 10;
+    if b.len() == 10 {
+        return Some(clock.to_utc_ms(ms));
+    }
+    if b[i] != b'T' && b[i] != b' ' && b[i] != b't' {
+        return None;
+    }
+    i += 1;
+    if b.len() < i + 5 || b[i + 2] != b':' {
+        return None;
+    }
+    let hh = digits(&b[i..i + 2])?;
+    let mm = digits(&b[i + 3..i + 5])?;
+    i += 5;
+    let mut ss = 0;
+    if i < b.len() && b[i] == b':' {
+        if b.len() < i + 3 {
+            return None;
+        }
+        ss = digits(&b[i + 1..i + 3])?;
+        i += 3;
+        if i < b.len() && (b[i] == b'.' || b[i] == b',') {
+            i += 1;
+            let start = i;
+            let mut frac_ms = 0i64;
+            while i < b.len() && b[i].is_ascii_digit() {
+                if i - start < 3 {
+                    frac_ms = frac_ms * 10 + (b[i] - b'0') as i64;
+                }
+                i += 1;
+            }
+            if i == start {
+                return None;
+            }
+            for _ in (i - start)..3 {
+                frac_ms *= 10;
+            }
+            ms += frac_ms;
+        }
+    }
+    if hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    ms += (hh * 3600 + mm * 60 + ss) * 1000;
+    let rest = &b[i..];
+    let rest = if rest.first() == Some(&b' ') { &rest[1..] } else { rest };
+    match rest {
+        [] => Some(clock.to_utc_ms(ms)),
+        b"Z" | b"z" | b"UTC" | b"GMT" => Some(ms),
+        [sign @ (b'+' | b'-'), tail @ ..] => {
+            let (oh, om) = match tail {
+                [a, b2] => (digits(&[*a, *b2])?, 0),
+                [a, b2, b':', c, d] | [a, b2, c, d] => (digits(&[*a, *b2])?, digits(&[*c, *d])?),
+                _ => return None,
+            };
+            if oh > 18 || om > 59 {
+                return None;
+            }
+            let off = (oh * 3600 + om * 60) * 1000;
+            Some(if *sign == b'+' { ms - off } else { ms + off })
+        }
+        _ => None,
+    }
+}
+
+/// A plain decimal number (`12`, `-3.5`, `1e3`); thousands separators are not accepted.
+pub fn number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+pub fn boolean(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "t" | "yes" | "y" | "1" => Some(true),
+        "false" | "f" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Format epoch ms as a local date-time, for messages.
+pub fn show_ms(ms: i64, tz: Tz) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+pub fn local_date(ms: i64, tz: Tz) -> Option<NaiveDate> {
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz).date_naive())
+}
+
+#[allow(dead_code)]
+fn naive(ms: i64) -> NaiveDateTime {
+    chrono::DateTime::from_timestamp_millis(ms).expect("range").naive_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str, tz: &str) -> Option<String> {
+        let mut c = LocalClock::new(tz.parse().unwrap());
+        timestamp(s, &mut c).map(|ms| naive(ms).format("%Y-%m-%d %H:%M:%S%.3f").to_string())
+    }
+
+    #[test]
+    fn iso_timestamps_with_and_without_offsets() {
+        assert_eq!(ts("2026-07-01T09:13:27Z", "Europe/Paris").unwrap(), "2026-07-01 09:13:27.000");
+        assert_eq!(ts("2026-07-01 09:13:27", "Europe/Paris").unwrap(), "2026-07-01 07:13:27.000");
+        assert_eq!(ts("2026-07-01T09:13:27+02:00", "UTC").unwrap(), "2026-07-01 07:13:27.000");
+        assert_eq!(ts("2026-07-01T09:13:27-0130", "UTC").unwrap(), "2026-07-01 10:43:27.000");
+        assert_eq!(ts("2026-07-01T09:13:27.5Z", "UTC").unwrap(), "2026-07-01 09:13:27.500");
+        assert_eq!(ts("2026-07-01 09:13", "UTC").unwrap(), "2026-07-01 09:13:00.000");
+        assert_eq!(ts("2026-01-15", "Europe/Paris").unwrap(), "2026-01-14 23:00:00.000");
+        assert_eq!(ts("2026-07-01 09:13:27 UTC", "Europe/Paris").unwrap(), "2026-07-01 09:13:27.000");
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_timestamp() {
+        for s in [
+            "",
+            "2026-13-01",
+            "2026-02-30",
+            "01/07/2026",
+            "2026-07-01T25:00:00",
+            "2026-07-01X",
+            "2026-07-01T09:13:27+5",
+        ] {
+            assert_eq!(ts(s, "UTC"), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn dst_ambiguity_and_gap_in_paris() {
+        // 02:30 on 25 Oct 2026 happens twice: the earlier (summer time, UTC+2) is taken.
+        assert_eq!(ts("2026-10-25 02:30:00", "Europe/Paris").unwrap(), "2026-10-25 00:30:00.000");
+        // 02:30 on 29 Mar 2026 does not exist: it maps to the end of the gap, 03:00 CEST.
+        assert_eq!(ts("2026-03-29 02:30:00", "Europe/Paris").unwrap(), "2026-03-29 01:00:00.000");
+        assert_eq!(ts("2026-03-29 03:10:00", "Europe/Paris").unwrap(), "2026-03-29 01:10:00.000");
+    }
+
+    #[test]
+    fn days_from_civil_matches_chrono() {
+        for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (2026, 12, 31), (1969, 12, 31)] {
+            let c = NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
+                .num_days();
+            assert_eq!(days_from_civil(y as i64, m as i64, d as i64), c);
+        }
+    }
+}
