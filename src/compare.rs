@@ -1,0 +1,207 @@
+//! compare: each metric against the previous period, the year-ago period and its
+//! trend; direction-aware deltas, significance and targets → `Comparison`s.
+
+use crate::config::Config;
+use crate::metrics::catalog::{Better, Unit};
+use crate::metrics::{MetricSet, MetricValue};
+use crate::stats;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Improved,
+    Worsened,
+    /// Changed, on a metric with no better direction (volumes).
+    Changed,
+    Unchanged,
+    /// One side has no value.
+    NotComparable,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Delta {
+    /// current − base, in the metric's unit (points for percentages and scores).
+    pub abs: Option<f64>,
+    /// (current − base) / |base|; None where the base is 0 or the unit is a rate.
+    pub rel: Option<f64>,
+    pub direction: Direction,
+    /// Whether the change passes the test named in `test`; None when untestable.
+    pub significant: Option<bool>,
+    pub p_value: Option<f64>,
+    pub test: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub id: &'static str,
+    pub unit: Unit,
+    pub better: Better,
+    pub current: MetricValue,
+    pub previous: MetricValue,
+    pub year_ago: MetricValue,
+    pub vs_previous: Delta,
+    pub vs_year_ago: Delta,
+    /// The metric over the trend periods, oldest first (the current one last).
+    pub trend: Vec<Option<f64>>,
+    pub target: Option<f64>,
+    /// Whether the current value meets the target (None without a target or a value).
+    pub target_met: Option<bool>,
+}
+
+/// Minimum observations on both sides before a duration change can be called.
+pub const MIN_N_DURATION: u64 = 30;
+/// Relative change a duration median must show to be called a change.
+pub const MIN_REL_DURATION: f64 = 0.10;
+
+pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64)) -> Delta {
+    let def = cur.def();
+    let (Some(c), Some(b)) = (cur.value, base.value) else {
+        return Delta {
+            abs: None,
+            rel: None,
+            direction: Direction::NotComparable,
+            significant: None,
+            p_value: None,
+            test: "",
+        };
+    };
+    let abs = c - b;
+    let rel = match def.unit {
+        Unit::Count | Unit::Seconds if b != 0.0 => Some(abs / b.abs()),
+        _ => None,
+    };
+    let (p_value, test) = match def.unit {
+        Unit::Percent => (
+            match (cur.numerator, cur.denominator, base.numerator, base.denominator) {
+                (Some(x1), Some(n1), Some(x2), Some(n2)) => stats::two_proportion_p(x1, n1, x2, n2),
+                _ => None,
+            },
+            "two-proportion z-test, p < 0.05",
+        ),
+        Unit::Count => (
+            if cur.id == "backlog_change" { None } else { stats::poisson_p(c, days.0, b, days.1) },
+            "Poisson test on the two counts (per day), p < 0.05",
+        ),
+        Unit::Score => {
+            let se = |m: &MetricValue| {
+                stats::nps_se(
+                    *m.parts.get("promoters").unwrap_or(&0.0),
+                    *m.parts.get("detractors").unwrap_or(&0.0),
+                    m.n as f64,
+                )
+            };
+            (
+                match (se(cur), se(base)) {
+                    (Some(s1), Some(s2)) if s1 + s2 > 0.0 => Some(stats::p_two_sided(abs / (s1 * s1 + s2 * s2).sqrt())),
+                    _ => None,
+                },
+                "difference > 1.96 × its standard error (promoter/detractor variance)",
+            )
+        }
+        Unit::Seconds => (None, "rule: change ≥ 10% with n ≥ 30 on both sides"),
+    };
+    let significant = match def.unit {
+        Unit::Seconds => Some(
+            cur.n >= MIN_N_DURATION && base.n >= MIN_N_DURATION && rel.is_some_and(|r| r.abs() >= MIN_REL_DURATION),
+        ),
+        _ => p_value.map(|p| p < 0.05),
+    };
+    let direction = if abs.abs() < 1e-9 {
+        Direction::Unchanged
+    } else {
+        match def.better {
+            Better::Higher if abs > 0.0 => Direction::Improved,
+            Better::Higher => Direction::Worsened,
+            Better::Lower if abs < 0.0 => Direction::Improved,
+            Better::Lower => Direction::Worsened,
+            Better::Neither => Direction::Changed,
+        }
+    };
+    Delta { abs: Some(abs), rel, direction, significant, p_value, test }
+}
+
+pub struct Periods<'a> {
+    pub current: &'a MetricSet,
+    pub previous: &'a MetricSet,
+    pub year_ago: &'a MetricSet,
+    pub trend: &'a [MetricSet],
+    /// Days in the current, previous and year-ago periods (exposure of counts).
+    pub days: (f64, f64, f64),
+}
+
+pub fn compare(p: &Periods, cfg: &Config) -> Vec<Comparison> {
+    p.current
+        .metrics
+        .iter()
+        .map(|cur| {
+            let def = cur.def();
+            let prev = p.previous.get(def.id).clone();
+            let ya = p.year_ago.get(def.id).clone();
+            let target = cfg.targets.get(def.id).map(|t| t.target);
+            let target_met = match (target, cur.value) {
+                (Some(t), Some(v)) => Some(match def.better {
+                    Better::Lower => v <= t,
+                    _ => v >= t,
+                }),
+                _ => None,
+            };
+            Comparison {
+                id: def.id,
+                unit: def.unit,
+                better: def.better,
+                vs_previous: delta(cur, &prev, (p.days.0, p.days.1)),
+                vs_year_ago: delta(cur, &ya, (p.days.0, p.days.2)),
+                current: cur.clone(),
+                previous: prev,
+                year_ago: ya,
+                trend: p.trend.iter().map(|s| s.value(def.id)).collect(),
+                target,
+                target_met,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direction_follows_better() {
+        let a = MetricValue::ratio("abandonment_rate", 12.0, 100.0, 100.0);
+        let b = MetricValue::ratio("abandonment_rate", 6.0, 100.0, 100.0);
+        let d = delta(&a, &b, (1.0, 1.0));
+        assert_eq!(d.direction, Direction::Worsened);
+        assert!((d.abs.unwrap() - 6.0).abs() < 1e-9);
+        assert_eq!(d.rel, None, "rates move in points, not percent");
+        let d = delta(&b, &a, (1.0, 1.0));
+        assert_eq!(d.direction, Direction::Improved);
+    }
+
+    #[test]
+    fn zero_denominator_is_not_comparable() {
+        let a = MetricValue::ratio("csat", 0.0, 0.0, 100.0);
+        let b = MetricValue::ratio("csat", 8.0, 10.0, 100.0);
+        let d = delta(&a, &b, (1.0, 1.0));
+        assert_eq!(d.direction, Direction::NotComparable);
+        assert_eq!(d.abs, None);
+    }
+
+    #[test]
+    fn same_relative_change_on_small_n_is_not_significant() {
+        // 80% → 60%: on 500 responses each the change is clear, on 10 it is noise.
+        let big = delta(
+            &MetricValue::ratio("csat", 300.0, 500.0, 100.0),
+            &MetricValue::ratio("csat", 400.0, 500.0, 100.0),
+            (1.0, 1.0),
+        );
+        let small = delta(
+            &MetricValue::ratio("csat", 6.0, 10.0, 100.0),
+            &MetricValue::ratio("csat", 8.0, 10.0, 100.0),
+            (1.0, 1.0),
+        );
+        assert_eq!(big.significant, Some(true));
+        assert_eq!(small.significant, Some(false));
+    }
+}
