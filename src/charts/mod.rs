@@ -1,0 +1,277 @@
+//! charts: one function per chart, one shared theme. Each chart is drawn twice from
+//! the same plain data: SVG (inline in the HTML) and PNG (Markdown, e-mail).
+
+use anyhow::{anyhow, Context, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Once;
+
+/// DejaVu Sans (licence beside it), compiled in so that PNG text renders on a machine
+/// with no fonts installed.
+static FONT: &[u8] = include_bytes!("font/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+
+fn ensure_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        plotters::style::register_font(FAMILY, FontStyle::Normal, FONT)
+            .unwrap_or_else(|_| panic!("the embedded font is invalid"));
+    });
+}
+
+/// Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+pub mod theme {
+    use plotters::style::RGBColor;
+    pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+    pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+    pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+    pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+    pub const GREY: RGBColor = RGBColor(120, 120, 120);
+    pub const INK: RGBColor = RGBColor(40, 40, 40);
+    pub const SIZE: (u32, u32) = (760, 360);
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Chart {
+    pub id: String,
+    pub title: String,
+    pub alt: String,
+    /// The SVG document, to inline in HTML.
+    pub svg: String,
+    /// Relative path of the PNG in the report folder (`charts/<id>.png`).
+    pub png: String,
+}
+
+/// A named series of values over the same x labels; None leaves a gap.
+pub struct Series {
+    pub name: String,
+    pub values: Vec<Option<f64>>,
+    pub color: RGBColor,
+}
+
+pub struct LineData {
+    pub id: String,
+    pub title: String,
+    pub alt: String,
+    pub x_labels: Vec<String>,
+    pub series: Vec<Series>,
+    pub y_suffix: String,
+    /// A horizontal reference line (a target) and its label.
+    pub reference: Option<(f64, String)>,
+    pub y_from_zero: bool,
+}
+
+pub struct BarData {
+    pub id: String,
+    pub title: String,
+    pub alt: String,
+    pub categories: Vec<String>,
+    pub current: (String, Vec<f64>),
+    pub previous: (String, Vec<f64>),
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing failed: {e:?}")
+}
+
+/// A chart's data knows how to draw itself on any backend.
+trait Draw {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static;
+}
+
+impl Draw for LineData {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw_lines(root, self)
+    }
+}
+
+impl Draw for BarData {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw_bars(root, self)
+    }
+}
+
+/// Draw `d` into an SVG string and a PNG file `<dir>/<id>.png`.
+fn both<D: Draw>(dir: &Path, id: &str, title: &str, alt: &str, d: &D) -> Result<Chart> {
+    ensure_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, theme::SIZE).into_drawing_area();
+        d.draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    let png = dir.join(format!("{id}.png"));
+    {
+        let root = BitMapBackend::new(&png, theme::SIZE).into_drawing_area();
+        d.draw(&root)?;
+        root.present().map_err(err).with_context(|| format!("failed to write `{}`", png.display()))?;
+    }
+    Ok(Chart {
+        id: id.to_string(),
+        title: title.to_string(),
+        alt: alt.to_string(),
+        svg: strip_xml_declaration(svg),
+        png: format!("charts/{id}.png"),
+    })
+}
+
+fn strip_xml_declaration(s: String) -> String {
+    match s.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map(|(_, r)| r.trim_start().to_string()).unwrap_or(s),
+        None => s,
+    }
+}
+
+pub fn line_chart(dir: &Path, d: &LineData) -> Result<Chart> {
+    both(dir, &d.id, &d.title, &d.alt, d)
+}
+
+fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &LineData) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let n = d.x_labels.len().max(1);
+    let vals = d.series.iter().flat_map(|s| s.values.iter().flatten().copied());
+    let refv = d.reference.as_ref().map(|r| r.0);
+    let (mut lo, mut hi) = vals.chain(refv).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !lo.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    if d.y_from_zero {
+        lo = lo.min(0.0);
+    }
+    let pad = ((hi - lo) * 0.12).max(1e-9);
+    let (lo, hi) = (if d.y_from_zero { lo } else { lo - pad }, hi + pad);
+    let mut chart = ChartBuilder::on(root)
+        .caption(&d.title, (FAMILY, 18).into_font().color(&theme::INK))
+        .margin(12)
+        .x_label_area_size(34)
+        .y_label_area_size(58)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..hi)
+        .map_err(err)?;
+    let labels = d.x_labels.clone();
+    let suffix = d.y_suffix.clone();
+    chart
+        .configure_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| format!("{}{}", crate::render::format::compact(*y), suffix))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(theme::GREY.mix(0.25))
+        .label_style((FAMILY, 12).into_font().color(&theme::INK))
+        .draw()
+        .map_err(err)?;
+    if let Some((v, label)) = &d.reference {
+        let style = ShapeStyle::from(&theme::GREY).stroke_width(1);
+        chart
+            .draw_series(DashedLineSeries::new(vec![(-0.5, *v), (n as f64 - 0.5, *v)], 6, 4, style))
+            .map_err(err)?
+            .label(label.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+    }
+    for s in &d.series {
+        let color = s.color;
+        let pts: Vec<(f64, f64)> = s.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i as f64, v))).collect();
+        chart
+            .draw_series(LineSeries::new(pts.clone(), ShapeStyle::from(&color).stroke_width(2)))
+            .map_err(err)?
+            .label(s.name.as_str())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], ShapeStyle::from(&color).stroke_width(2))
+            });
+        chart.draw_series(pts.iter().map(|p| Circle::new(*p, 3, color.filled()))).map_err(err)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(theme::GREY.mix(0.4))
+        .label_font((FAMILY, 12).into_font().color(&theme::INK))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+pub fn bar_chart(dir: &Path, d: &BarData) -> Result<Chart> {
+    both(dir, &d.id, &d.title, &d.alt, d)
+}
+
+fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &BarData) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let n = d.categories.len().max(1);
+    let hi = d.current.1.iter().chain(&d.previous.1).copied().fold(0.0, f64::max).max(1.0) * 1.12;
+    let mut chart = ChartBuilder::on(root)
+        .caption(&d.title, (FAMILY, 18).into_font().color(&theme::INK))
+        .margin(12)
+        .x_label_area_size(30)
+        .y_label_area_size(170)
+        .build_cartesian_2d(0f64..hi, -0.5f64..(n as f64 - 0.5))
+        .map_err(err)?;
+    // Largest on top: category i is drawn at y = n - 1 - i.
+    let cats = d.categories.clone();
+    chart
+        .configure_mesh()
+        .y_labels(n)
+        .y_label_formatter(&|y| {
+            let i = y.round();
+            if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                cats.get(n - 1 - i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .x_label_formatter(&|x| crate::render::format::compact(*x))
+        .disable_y_mesh()
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(theme::GREY.mix(0.25))
+        .label_style((FAMILY, 12).into_font().color(&theme::INK))
+        .draw()
+        .map_err(err)?;
+    for (values, color, offset, name) in
+        [(&d.current.1, theme::BLUE, 0.0, &d.current.0), (&d.previous.1, theme::ORANGE, -0.36, &d.previous.0)]
+    {
+        let rects: Vec<Rectangle<(f64, f64)>> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let y = (n - 1 - i) as f64;
+                Rectangle::new([(0.0, y + offset), (*v, y + offset + 0.34)], color.filled())
+            })
+            .collect();
+        chart
+            .draw_series(rects)
+            .map_err(err)?
+            .label(name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(theme::GREY.mix(0.4))
+        .label_font((FAMILY, 12).into_font().color(&theme::INK))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! csreport: help-desk and contact-center exports in, periodic customer-service
+//! reports out. `run` is the pipeline; each stage is a module of the same name.
+
+pub mod actions;
+pub mod charts;
+pub mod cli;
+pub mod compare;
+pub mod config;
+pub mod deliver;
+pub mod drivers;
+pub mod generate;
+pub mod load;
+pub mod metrics;
+pub mod period;
+pub mod plan;
+mod progress;
+pub mod render;
+pub mod stats;
+
+use anyhow::{Context, Result};
+use cli::{Cli, Command, MetricsFormat};
+use metrics::MetricSet;
+use render::format::{Fmt, Lang};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Documented exit codes (docs/cli.md).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const BAD_INPUT: u8 = 2;
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Report(args) => report(args),
+        Command::Metrics(args) => metrics_command(args),
+        Command::SampleData(args) => sample_data(args),
+    }
+}
+
+/// The metric sets of every period the report needs, each computed once.
+struct Sets {
+    by_period: BTreeMap<String, MetricSet>,
+}
+
+impl Sets {
+    fn compute(data: &load::Loaded, p: &plan::ReportPlan) -> Result<Sets> {
+        let mut by_period = BTreeMap::new();
+        for period in p.trend.iter().chain([&p.previous, &p.year_ago, &p.period]) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = by_period.entry(period.to_string()) {
+                let set = metrics::compute(data, &p.config, period).with_context(|| format!("computing {period}"))?;
+                slot.insert(set);
+            }
+        }
+        Ok(Sets { by_period })
+    }
+
+    fn get(&self, p: &period::Period) -> &MetricSet {
+        &self.by_period[&p.to_string()]
+    }
+}
+
+fn report(args: cli::ReportArgs) -> Result<()> {
+    let progress = progress::Progress::new(9, args.quiet);
+    progress.stage("plan");
+    let plan = plan::resolve(&args.period)?;
+    let lang = Lang::parse(args.lang.as_deref().unwrap_or(&plan.config.report.language))?;
+    let out_dir = args.out.clone().unwrap_or_else(|| plan.config.report.output_dir.join(plan.period.to_string()));
+    progress.stage("load");
+    let data = load::load_all(&plan.config, &plan.base_dir)?;
+    progress.stage("compute");
+    let sets = Sets::compute(&data, &plan)?;
+    progress.stage("compare");
+    let comparisons = compare_stage(&plan, &sets);
+    progress.stage("drivers");
+    let drivers = drivers_stage(&data, &plan)?;
+    let fmt = Fmt::new(lang);
+    progress.stage("actions");
+    let summary = actions::summary(&comparisons, &drivers, &fmt);
+    let as_of_local = plan.as_of.with_timezone(&plan.tz);
+    let actions = actions::plan(&comparisons, &drivers, &plan.config, as_of_local.date_naive(), &fmt);
+    progress.stage("charts");
+    let staging = deliver::Staging::begin(&out_dir)?;
+    let trend_sets: Vec<&MetricSet> = plan.trend.iter().map(|p| sets.get(p)).collect();
+    let charts = charts_stage(&staging.charts_dir(), &plan, &trend_sets, &drivers, &fmt)?;
+    let report = render::Report {
+        title: plan.config.report.title.clone(),
+        lang,
+        period: plan.period.clone(),
+        previous: plan.previous.clone(),
+        year_ago: plan.year_ago.clone(),
+        trend: plan.trend.clone(),
+        partial: plan.partial,
+        as_of: as_of_local.format("%Y-%m-%d %H:%M %Z").to_string(),
+        timezone: plan.config.report.timezone.clone(),
+        sources: data.sources().map(|s| s.meta.clone()).collect(),
+        sets: (sets.get(&plan.period).clone(), sets.get(&plan.previous).clone(), sets.get(&plan.year_ago).clone()),
+        comparisons,
+        drivers,
+        summary,
+        actions,
+        charts,
+        version: VERSION.to_string(),
+    };
+    progress.stage("render");
+    let view = render::view(&report);
+    let (html, md) = render::render(&view)?;
+    staging.write("report.html", html)?;
+    staging.write("report.md", md)?;
+    staging.write("metrics.json", metrics_json(&report)?)?;
+    progress.stage("deliver");
+    let done = staging.commit()?;
+    progress.finish();
+    if !args.quiet {
+        eprintln!("csreport: wrote {}", done.join("report.html").display());
+        eprintln!("csreport: wrote {}", done.join("report.md").display());
+    }
+    Ok(())
+}
+
+fn compare_stage(plan: &plan::ReportPlan, sets: &Sets) -> Vec<compare::Comparison> {
+    let trend: Vec<MetricSet> = plan.trend.iter().map(|p| sets.get(p).clone()).collect();
+    compare::compare(
+        &compare::Periods {
+            current: sets.get(&plan.period),
+            previous: sets.get(&plan.previous),
+            year_ago: sets.get(&plan.year_ago),
+            trend: &trend,
+            days: (plan.period.days() as f64, plan.previous.days() as f64, plan.year_ago.days() as f64),
+        },
+        &plan.config,
+    )
+}
+
+fn drivers_stage(data: &load::Loaded, plan: &plan::ReportPlan) -> Result<drivers::Drivers> {
+    let window = |p: &period::Period| {
+        let (start, end) = p.bounds_ms(plan.tz);
+        metrics::Window { start, end }
+    };
+    drivers::compute(data, &plan.config, window(&plan.period), window(&plan.previous))
+}
+
+fn charts_stage(
+    dir: &std::path::Path,
+    plan: &plan::ReportPlan,
+    trend: &[&MetricSet],
+    drivers: &drivers::Drivers,
+    fmt: &Fmt,
+) -> Result<Vec<charts::Chart>> {
+    use charts::{theme, BarData, LineData, Series};
+    let fr = fmt.lang == Lang::Fr;
+    let labels: Vec<String> = plan.trend.iter().map(|p| p.to_string()).collect();
+    let series =
+        |id: &str, color| Series { name: fmt.label(id), values: trend.iter().map(|s| s.value(id)).collect(), color };
+    let mut out = Vec::new();
+    let top = &drivers.top;
+    out.push(charts::bar_chart(
+        dir,
+        &BarData {
+            id: "drivers".into(),
+            title: if fr { "Principaux motifs de contact" } else { "Top request drivers" }.into(),
+            alt: top
+                .iter()
+                .map(|d| format!("{}: {} ({})", d.name, d.count, d.prev_count))
+                .collect::<Vec<_>>()
+                .join("; "),
+            categories: top.iter().map(|d| d.name.clone()).collect(),
+            current: (plan.period.to_string(), top.iter().map(|d| d.count as f64).collect()),
+            previous: (plan.previous.to_string(), top.iter().map(|d| d.prev_count as f64).collect()),
+        },
+    )?);
+    let volume = [series("tickets_created", theme::BLUE), series("calls_offered", theme::ORANGE)];
+    let alt_of = |ss: &[Series]| {
+        ss.iter()
+            .map(|s| {
+                let v: Vec<String> =
+                    s.values.iter().map(|v| v.map(|x| format!("{x:.1}")).unwrap_or("n/a".into())).collect();
+                format!("{}: {}", s.name, v.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    out.push(charts::line_chart(
+        dir,
+        &LineData {
+            id: "volume_trend".into(),
+            title: if fr { "Volume par période" } else { "Contact volume by period" }.into(),
+            alt: alt_of(&volume),
+            x_labels: labels.clone(),
+            series: volume.into(),
+            y_suffix: String::new(),
+            reference: None,
+            y_from_zero: true,
+        },
+    )?);
+    let sl = [series("service_level", theme::GREEN), series("abandonment_rate", theme::VERMILLION)];
+    let target = plan
+        .config
+        .targets
+        .get("service_level")
+        .map(|t| (t.target, format!("{} {}", if fr { "Objectif" } else { "Target" }, fmt.percent(t.target))));
+    out.push(charts::line_chart(
+        dir,
+        &LineData {
+            id: "service_level_trend".into(),
+            title: if fr { "Niveau de service et abandon" } else { "Service level and abandonment" }.into(),
+            alt: alt_of(&sl),
+            x_labels: labels.clone(),
+            series: sl.into(),
+            y_suffix: "%".into(),
+            reference: target,
+            y_from_zero: true,
+        },
+    )?);
+    let cust = [series("csat", theme::BLUE), series("nps", theme::ORANGE)];
+    out.push(charts::line_chart(
+        dir,
+        &LineData {
+            id: "csat_nps_trend".into(),
+            title: if fr { "CSAT (%) et NPS" } else { "CSAT (%) and NPS" }.into(),
+            alt: alt_of(&cust),
+            x_labels: labels,
+            series: cust.into(),
+            y_suffix: String::new(),
+            reference: None,
+            y_from_zero: false,
+        },
+    )?);
+    Ok(out)
+}
+
+/// metrics.json: every metric for the current, previous and year-ago periods.
+fn metrics_json(r: &render::Report) -> Result<String> {
+    let metrics: Vec<serde_json::Value> = r
+        .comparisons
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id,
+                "unit": c.unit,
+                "better": c.better,
+                "definition": metrics::catalog::get(c.id).definition,
+                "current": c.current,
+                "previous": c.previous,
+                "year_ago": c.year_ago,
+                "vs_previous": c.vs_previous,
+                "vs_year_ago": c.vs_year_ago,
+                "trend": c.trend,
+                "target": c.target,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "schema_version": 1,
+        "tool": format!("csreport {VERSION}"),
+        "period": { "id": r.period.to_string(), "start": r.period.start, "end_exclusive": r.period.end, "partial": r.partial },
+        "previous": { "id": r.previous.to_string(), "start": r.previous.start, "end_exclusive": r.previous.end },
+        "year_ago": { "id": r.year_ago.to_string(), "start": r.year_ago.start, "end_exclusive": r.year_ago.end },
+        "trend_periods": r.trend.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        "timezone": r.timezone,
+        "as_of": r.as_of,
+        "metrics": metrics,
+        "drivers": r.drivers,
+    });
+    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}
+
+fn metrics_command(args: cli::MetricsArgs) -> Result<()> {
+    let plan = plan::resolve(&args.period)?;
+    let data = load::load_all(&plan.config, &plan.base_dir)?;
+    let set = metrics::compute(&data, &plan.config, &plan.period)?;
+    match args.format {
+        MetricsFormat::Json => println!("{}", serde_json::to_string_pretty(&set)?),
+        MetricsFormat::Table => {
+            let fmt = Fmt::new(Lang::En);
+            println!("{:<28} {:>14} {:>10}  id", format!("period {}", set.period), "value", "n");
+            for m in &set.metrics {
+                let v = if m.is_available() {
+                    fmt.value(m.def().unit, m.value)
+                } else {
+                    format!("needs {}", m.needs.join(","))
+                };
+                println!("{:<28} {:>14} {:>10}  {}", fmt.label(&m.id), v, m.n, m.id);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sample_data(args: cli::SampleArgs) -> Result<()> {
+    let date = |s: &str, flag: &str| {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| anyhow::anyhow!("{flag} `{s}`: expected YYYY-MM-DD"))
+    };
+    let opts = generate::Options {
+        out: PathBuf::from(&args.out),
+        seed: args.seed,
+        from: date(&args.from, "--from")?,
+        to: date(&args.to, "--to")?,
+        scale: args.scale,
+        timezone: args
+            .timezone
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--timezone `{}` is not an IANA timezone", args.timezone))?,
+    };
+    let s = generate::generate(&opts)?;
+    eprintln!(
+        "csreport: wrote {} tickets, {} calls, {} survey responses and {} agent-days to {}",
+        s.tickets,
+        s.calls,
+        s.surveys,
+        s.agent_days,
+        args.out.display()
+    );
+    Ok(())
+}

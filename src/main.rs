@@ -1,0 +1,13 @@
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = csreport::cli::Cli::parse();
+    match csreport::run(cli) {
+        Ok(()) => ExitCode::from(csreport::exit::OK),
+        Err(e) => {
+            eprintln!("csreport: error: {e:#}");
+            ExitCode::from(csreport::exit::BAD_INPUT)
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! render: the plain `Report` becomes one serialisable `ReportView` of formatted
+//! strings, which the tera templates turn into report.html and report.md.
+
+pub mod format;
+
+use crate::actions::Action;
+use crate::charts::Chart;
+use crate::compare::{Comparison, Direction};
+use crate::drivers::Drivers;
+use crate::load::SourceMeta;
+use crate::metrics::catalog::{self, Unit};
+use crate::metrics::MetricSet;
+use anyhow::{Context, Result};
+use format::Fmt;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Everything the report says, as plain data (no DataFrame past this point).
+pub struct Report {
+    pub title: String,
+    pub lang: format::Lang,
+    pub period: crate::period::Period,
+    pub previous: crate::period::Period,
+    pub year_ago: crate::period::Period,
+    pub trend: Vec<crate::period::Period>,
+    pub partial: bool,
+    pub as_of: String,
+    pub timezone: String,
+    pub sources: Vec<SourceMeta>,
+    pub comparisons: Vec<Comparison>,
+    pub sets: (MetricSet, MetricSet, MetricSet),
+    pub drivers: Drivers,
+    pub summary: Vec<String>,
+    pub actions: Vec<Action>,
+    pub charts: Vec<Chart>,
+    pub version: String,
+}
+
+/// Metrics on the scorecard, in order.
+pub const SCORECARD: [&str; 12] = [
+    "tickets_created",
+    "tickets_solved",
+    "backlog_end",
+    "first_response_time",
+    "resolution_time",
+    "calls_offered",
+    "service_level",
+    "abandonment_rate",
+    "asa",
+    "aht",
+    "csat",
+    "nps",
+];
+
+#[derive(Serialize)]
+pub struct ReportView {
+    pub lang: &'static str,
+    pub t: BTreeMap<&'static str, &'static str>,
+    pub title: String,
+    pub period: String,
+    pub period_range: String,
+    pub partial: bool,
+    pub previous: String,
+    pub previous_range: String,
+    pub year_ago: String,
+    pub as_of: String,
+    pub timezone: String,
+    pub version: String,
+    pub sources: Vec<SourceView>,
+    pub summary: Vec<String>,
+    pub scorecard: Vec<KpiRow>,
+    pub drivers: DriversView,
+    pub charts: Vec<Chart>,
+    pub actions: Vec<Action>,
+    pub quality: Vec<QualityRow>,
+    pub definitions: Vec<DefinitionRow>,
+}
+
+#[derive(Serialize)]
+pub struct SourceView {
+    pub name: String,
+    pub path: String,
+    pub format: String,
+    pub rows_read: String,
+    pub rows_kept: String,
+    pub coverage: String,
+}
+
+#[derive(Serialize)]
+pub struct KpiRow {
+    pub id: String,
+    pub label: String,
+    pub value: String,
+    pub previous: String,
+    pub delta: String,
+    /// improved / worsened / changed / unchanged / not_comparable: a CSS class.
+    pub direction: String,
+    pub significant: bool,
+    pub year_ago: String,
+    pub delta_year_ago: String,
+    pub direction_year_ago: String,
+    pub target: String,
+    /// met / missed / "" : a CSS class.
+    pub target_status: String,
+    pub n: String,
+    /// "not available (needs: …)" when inputs are missing.
+    pub note: String,
+}
+
+#[derive(Serialize)]
+pub struct DriversView {
+    pub field: String,
+    pub total: String,
+    pub distinct: usize,
+    pub rows: Vec<DriverView>,
+    pub emerging: String,
+    pub new_drivers: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct DriverView {
+    pub rank: usize,
+    pub name: String,
+    pub count: String,
+    pub tickets: String,
+    pub calls: String,
+    pub share: String,
+    pub previous: String,
+    pub delta_count: String,
+    pub delta_share: String,
+    pub significant: bool,
+    pub csat: String,
+    pub resolution: String,
+    pub aht: String,
+    pub owner: String,
+    pub is_new: bool,
+}
+
+#[derive(Serialize)]
+pub struct QualityRow {
+    pub source: String,
+    pub column: String,
+    pub problem: String,
+    pub count: String,
+    pub first_row: u64,
+    pub first_value: String,
+    pub effect: String,
+}
+
+#[derive(Serialize)]
+pub struct DefinitionRow {
+    pub id: String,
+    pub label: String,
+    pub definition: String,
+}
+
+fn dir_class(d: Direction) -> String {
+    serde_json::to_value(d).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+fn headings(lang: format::Lang) -> BTreeMap<&'static str, &'static str> {
+    let fr = lang == format::Lang::Fr;
+    let pairs: [(&str, &str, &str); 40] = [
+        ("period", "Period", "Période"),
+        ("compared_with", "Compared with", "Comparée à"),
+        ("year_ago", "Year ago", "Il y a un an"),
+        ("as_of", "As of", "Données au"),
+        ("timezone", "Timezone", "Fuseau horaire"),
+        ("sources", "Sources", "Sources"),
+        ("source", "Source", "Source"),
+        ("file", "File", "Fichier"),
+        ("rows", "Rows", "Lignes"),
+        ("kept", "Kept", "Retenues"),
+        ("coverage", "Coverage", "Couverture"),
+        ("summary", "Executive summary", "Synthèse"),
+        ("scorecard", "KPI scorecard", "Tableau de bord"),
+        ("metric", "Metric", "Indicateur"),
+        ("value", "Value", "Valeur"),
+        ("previous", "Previous", "Précédente"),
+        ("change", "Change", "Évolution"),
+        ("target", "Target", "Objectif"),
+        ("drivers", "Top request drivers", "Principaux motifs de contact"),
+        ("driver", "Driver", "Motif"),
+        ("contacts", "Contacts", "Contacts"),
+        ("share", "Share", "Part"),
+        ("owner", "Owner", "Responsable"),
+        ("resolution", "Resolution (median)", "Résolution (médiane)"),
+        ("charts", "Charts", "Graphiques"),
+        ("actions", "Action plan", "Plan d'action"),
+        ("action", "Action", "Action"),
+        ("why", "Why", "Pourquoi"),
+        ("due", "Due", "Échéance"),
+        ("kpi", "KPI to watch", "Indicateur à suivre"),
+        ("appendix", "Appendix", "Annexe"),
+        ("definitions", "Metric definitions as computed", "Définitions des indicateurs telles que calculées"),
+        ("quality", "Data quality", "Qualité des données"),
+        ("column", "Column", "Colonne"),
+        ("problem", "Problem", "Problème"),
+        ("first_row", "First row", "Première ligne"),
+        ("no_issue", "No data-quality issue found.", "Aucun problème de qualité des données."),
+        (
+            "no_action",
+            "No action needed: no target missed and no significant deterioration.",
+            "Aucune action : objectifs atteints et aucune dégradation significative.",
+        ),
+        (
+            "partial",
+            "partial period: it has not ended at the as-of time",
+            "période partielle : elle n'est pas terminée à la date des données",
+        ),
+        (
+            "significance_note",
+            "Bold changes are statistically significant (tests in the appendix).",
+            "Les évolutions en gras sont statistiquement significatives (tests en annexe).",
+        ),
+    ];
+    pairs.iter().map(|(k, en, f)| (*k, if fr { *f } else { *en })).collect()
+}
+
+pub fn view(r: &Report) -> ReportView {
+    let fmt = Fmt::new(r.lang);
+    let by_id: HashMap<&str, &Comparison> = r.comparisons.iter().map(|c| (c.id, c)).collect();
+    let scorecard = SCORECARD
+        .iter()
+        .filter_map(|id| by_id.get(id))
+        .map(|c| {
+            let note = if c.current.is_available() {
+                String::new()
+            } else if r.lang == format::Lang::Fr {
+                format!("non disponible (requiert : {})", c.current.needs.join(", "))
+            } else {
+                format!("not available (needs: {})", c.current.needs.join(", "))
+            };
+            KpiRow {
+                id: c.id.to_string(),
+                label: fmt.label(c.id),
+                value: fmt.value(c.unit, c.current.value),
+                previous: fmt.value(c.unit, c.previous.value),
+                delta: fmt.delta(c.unit, &c.vs_previous),
+                direction: dir_class(c.vs_previous.direction),
+                significant: c.vs_previous.significant == Some(true),
+                year_ago: fmt.value(c.unit, c.year_ago.value),
+                delta_year_ago: fmt.delta(c.unit, &c.vs_year_ago),
+                direction_year_ago: dir_class(c.vs_year_ago.direction),
+                target: c.target.map(|t| fmt.value(c.unit, Some(t))).unwrap_or_default(),
+                target_status: match c.target_met {
+                    Some(true) => "met".into(),
+                    Some(false) => "missed".into(),
+                    None => String::new(),
+                },
+                n: fmt.num(c.current.n as f64, 0),
+                note,
+            }
+        })
+        .collect();
+    let d = &r.drivers;
+    let opt = |u: Unit, v: Option<f64>| v.map(|v| fmt.value(u, Some(v))).unwrap_or_else(|| "—".into());
+    let drivers = DriversView {
+        field: d.field.clone(),
+        total: fmt.num(d.total as f64, 0),
+        distinct: d.distinct,
+        rows: d
+            .top
+            .iter()
+            .map(|x| DriverView {
+                rank: x.rank,
+                name: x.name.clone(),
+                count: fmt.num(x.count as f64, 0),
+                tickets: fmt.num(x.tickets as f64, 0),
+                calls: fmt.num(x.calls as f64, 0),
+                share: fmt.percent(x.share),
+                previous: fmt.num(x.prev_count as f64, 0),
+                delta_count: {
+                    let s = fmt.num(x.delta_count as f64, 0);
+                    if x.delta_count > 0 {
+                        format!("+{s}")
+                    } else {
+                        s
+                    }
+                },
+                delta_share: {
+                    let s = fmt.num(x.delta_share_pts, 1);
+                    let s = if x.delta_share_pts > 0.0 && s != "0.0" && s != "0,0" { format!("+{s}") } else { s };
+                    format!("{s} {}", if r.lang == format::Lang::Fr { "pt" } else { "pts" })
+                },
+                significant: x.significant == Some(true),
+                csat: if x.csat_n > 0 {
+                    format!("{} (n={})", opt(Unit::Percent, x.csat), x.csat_n)
+                } else {
+                    "—".into()
+                },
+                resolution: opt(Unit::Seconds, x.median_resolution_seconds),
+                aht: opt(Unit::Seconds, x.aht_seconds),
+                owner: x.owner.clone().unwrap_or_else(|| "—".into()),
+                is_new: x.is_new,
+            })
+            .collect(),
+        emerging: d.emerging.as_ref().map(|e| e.name.clone()).unwrap_or_default(),
+        new_drivers: d.new_drivers.clone(),
+    };
+    let quality = r
+        .sources
+        .iter()
+        .flat_map(|s| {
+            s.issues.iter().map(|i| QualityRow {
+                source: s.name.clone(),
+                column: i.column.clone(),
+                problem: i.problem.clone(),
+                count: fmt.num(i.count as f64, 0),
+                first_row: i.first_row,
+                first_value: i.first_value.clone(),
+                effect: if i.rows_dropped { "rows dropped" } else { "value ignored" }.into(),
+            })
+        })
+        .chain(r.comparisons.iter().filter(|c| c.current.excluded > 0).map(|c| QualityRow {
+            source: catalog::get(c.id).source.to_string(),
+            column: c.id.to_string(),
+            problem: "impossible value (negative duration or score off the scale)".into(),
+            count: fmt.num(c.current.excluded as f64, 0),
+            first_row: 0,
+            first_value: String::new(),
+            effect: format!("excluded from {}", c.id),
+        }))
+        .collect();
+    let definitions = catalog::CATALOG
+        .iter()
+        .map(|m| DefinitionRow { id: m.id.to_string(), label: fmt.label(m.id), definition: m.definition.to_string() })
+        .chain(std::iter::once(DefinitionRow {
+            id: "significance".into(),
+            label: "Significance".into(),
+            definition: "Rates: two-proportion z-test, p < 0.05. Counts: Poisson test of the two counts per day, p < 0.05. NPS: difference larger than 1.96 × its standard error. Durations: a change of at least 10% with n ≥ 30 on both sides.".into(),
+        }))
+        .collect();
+    ReportView {
+        lang: r.lang.code(),
+        t: headings(r.lang),
+        title: r.title.clone(),
+        period: r.period.to_string(),
+        period_range: fmt.range(r.period.start, r.period.last_day()),
+        partial: r.partial,
+        previous: r.previous.to_string(),
+        previous_range: fmt.range(r.previous.start, r.previous.last_day()),
+        year_ago: r.year_ago.to_string(),
+        as_of: r.as_of.clone(),
+        timezone: r.timezone.clone(),
+        version: r.version.clone(),
+        sources: r
+            .sources
+            .iter()
+            .map(|s| SourceView {
+                name: s.name.clone(),
+                path: s.path.clone(),
+                format: s.format.clone(),
+                rows_read: fmt.num(s.rows_read as f64, 0),
+                rows_kept: fmt.num(s.rows_kept as f64, 0),
+                coverage: s.coverage.as_ref().map(|(a, b)| format!("{a} → {b}")).unwrap_or_else(|| "—".into()),
+            })
+            .collect(),
+        summary: r.summary.clone(),
+        scorecard,
+        drivers,
+        charts: r.charts.clone(),
+        actions: r.actions.clone(),
+        quality,
+        definitions,
+    }
+}
+
+pub const HTML_TEMPLATE: &str = include_str!("../../report-templates/report.html");
+pub const MD_TEMPLATE: &str = include_str!("../../report-templates/report.md");
+
+/// Escape text for a GitHub-flavoured Markdown table cell or paragraph: no raw HTML,
+/// no links or images, no table breaks.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '!' | '~' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+fn md_filter(v: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let s = match v {
+        tera::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Ok(tera::Value::String(md_escape(&s)))
+}
+
+pub fn templates() -> Result<tera::Tera> {
+    let mut t = tera::Tera::default();
+    t.add_raw_templates(vec![("report.html", HTML_TEMPLATE), ("report.md", MD_TEMPLATE)])
+        .context("the built-in templates do not parse")?;
+    t.register_filter("md", md_filter);
+    Ok(t)
+}
+
+/// Render report.html and report.md.
+pub fn render(view: &ReportView) -> Result<(String, String)> {
+    let t = templates()?;
+    let ctx = tera::Context::from_serialize(view).context("building the template context")?;
+    let html = t.render("report.html", &ctx).map_err(tera_error("report.html"))?;
+    let md = t.render("report.md", &ctx).map_err(tera_error("report.md"))?;
+    Ok((html, md))
+}
+
+fn tera_error(name: &'static str) -> impl Fn(tera::Error) -> anyhow::Error {
+    move |e| {
+        let mut msg = format!("template `{name}`: {e}");
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            msg.push_str(&format!(": {s}"));
+            src = s.source();
+        }
+        anyhow::anyhow!(msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escape_neutralises_links_html_and_tables() {
+        assert_eq!(md_escape("[x](http://e.vil)"), "\\[x\\](http://e.vil)");
+        assert_eq!(md_escape("<script>a|b</script>"), "&lt;script&gt;a\\|b&lt;/script&gt;");
+        assert_eq!(md_escape("![i](u)"), "\\!\\[i\\](u)");
+    }
+
+    #[test]
+    fn built_in_templates_parse() {
+        templates().unwrap();
+    }
+}
