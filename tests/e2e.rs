@@ -1,0 +1,229 @@
+//! End-to-end: the real binary on sample-data/, numbers checked against values
+//! recomputed here straight from the CSV files by the definitions in METRICS.md.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn csreport(args: &[&str]) -> Output {
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_csreport")).args(args).current_dir(root()).output().expect("run csreport");
+    out
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = csreport(args);
+    assert!(
+        out.status.success(),
+        "csreport {:?} failed ({}):\n{}",
+        args,
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn report_q3(out: &Path) -> String {
+    ok(&[
+        "report",
+        "--config",
+        "sample-data/report.toml",
+        "--period",
+        "2026-Q3",
+        "--as-of",
+        "2026-11-23T06:00:00",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    std::fs::read_to_string(out.join("report.md")).unwrap()
+}
+
+/// 2026-Q3 in Europe/Paris, as UTC instants: [2026-06-30T22:00Z, 2026-09-30T22:00Z).
+fn in_q3(ts: &str) -> bool {
+    ts.len() == 20 && ("2026-06-30T22:00:00Z".."2026-09-30T22:00:00Z").contains(&ts)
+}
+
+fn rows(file: &str) -> Vec<csv::StringRecord> {
+    let mut r = csv::Reader::from_path(root().join("sample-data").join(file)).unwrap();
+    r.records().map(|r| r.unwrap()).collect()
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The cells of the scorecard row whose first cell is `label`.
+fn scorecard_row(md: &str, label: &str) -> Vec<String> {
+    let line = md
+        .lines()
+        .find(|l| l.starts_with(&format!("| {label} |")))
+        .unwrap_or_else(|| panic!("no scorecard row `{label}` in:\n{md}"));
+    line.trim_matches('|').split('|').map(|c| c.trim().to_string()).collect()
+}
+
+#[test]
+fn sample_report_numbers_match_an_independent_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let md = report_q3(&tmp.path().join("q3"));
+
+    // Tickets created in Q3 (column 1 = created_at).
+    let tickets = rows("tickets.csv");
+    let created = tickets.iter().filter(|r| in_q3(&r[1])).count();
+    assert!(created > 3000, "sample data too thin: {created}");
+    assert_eq!(scorecard_row(&md, "Tickets created")[1], thousands(created));
+
+    // Calls offered: inbound, not IVR-resolved, not abandoned under 5 s.
+    let calls = rows("calls.csv");
+    let offered: Vec<_> = calls
+        .iter()
+        .filter(|r| in_q3(&r[1]) && &r[2] == "inbound" && &r[4] != "ivr_resolved")
+        .filter(|r| !(&r[4] == "abandoned" && r[5].parse::<f64>().unwrap() < 5.0))
+        .collect();
+    assert_eq!(scorecard_row(&md, "Calls offered")[1], thousands(offered.len()));
+    // Service level: answered (or transferred) within 20 s / offered.
+    let within = offered
+        .iter()
+        .filter(|r| matches!(&r[4], "answered" | "transferred") && r[5].parse::<f64>().unwrap() <= 20.0)
+        .count();
+    let sl = within as f64 / offered.len() as f64 * 100.0;
+    assert_eq!(scorecard_row(&md, "Service level")[1], format!("{sl:.1}%"));
+
+    // CSAT: scores 4–5 among CSAT responses in Q3.
+    let surveys = rows("surveys.csv");
+    let csat: Vec<f64> =
+        surveys.iter().filter(|r| in_q3(&r[1]) && &r[2] == "csat").map(|r| r[3].parse().unwrap()).collect();
+    let pos = csat.iter().filter(|s| **s >= 4.0).count();
+    let csat_pct = pos as f64 / csat.len() as f64 * 100.0;
+    assert_eq!(scorecard_row(&md, "CSAT")[1], format!("{csat_pct:.1}%"));
+
+    // The header, the drivers table, the summary and the action plan are there.
+    assert!(md.contains("2026-Q3 (1 Jul 2026 – 30 Sep 2026)"), "{md}");
+    assert!(md.contains("**Compared with:** 2026-Q2"));
+    assert!(md.contains("## Executive summary"));
+    assert!(md.contains("## Top request drivers"));
+    assert!(md.contains("## Action plan"));
+    // The incident of August makes "App crash" the driver that grew most.
+    assert!(md.contains("“App crash” grew the most"), "{md}");
+}
+
+#[test]
+fn charts_are_png_for_markdown_and_inline_svg_for_html() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("q3");
+    let md = report_q3(&out);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for id in ["drivers", "volume_trend", "service_level_trend", "csat_nps_trend"] {
+        let png = std::fs::read(out.join(format!("charts/{id}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{id}.png is not a PNG");
+        assert!(md.contains(&format!("](charts/{id}.png)")), "{id} not referenced in report.md");
+    }
+    assert_eq!(html.matches("<svg").count(), 4);
+    assert!(!html.contains("<script"), "the report runs no script");
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "no external request");
+}
+
+#[test]
+fn same_inputs_and_as_of_give_byte_identical_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    report_q3(&a);
+    report_q3(&b);
+    let mut files = vec!["report.html", "report.md", "metrics.json"].into_iter().map(String::from).collect::<Vec<_>>();
+    for e in std::fs::read_dir(a.join("charts")).unwrap() {
+        files.push(format!("charts/{}", e.unwrap().file_name().to_string_lossy()));
+    }
+    for f in files {
+        assert_eq!(std::fs::read(a.join(&f)).unwrap(), std::fs::read(b.join(&f)).unwrap(), "{f} differs");
+    }
+}
+
+#[test]
+fn without_period_the_last_complete_quarter_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("default");
+    ok(&["report", "-c", "sample-data/report.toml", "--as-of", "2026-10-01", "--out", out.to_str().unwrap(), "-q"]);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("**Period:** 2026-Q3"), "{md}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["period"]["id"], "2026-Q3");
+    assert_eq!(json["year_ago"]["id"], "2025-Q3");
+}
+
+#[test]
+fn bad_input_names_the_file_and_exits_2() {
+    let out = csreport(&["report", "--config", "no/such/report.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("failed to read config `no/such/report.toml`"), "{err}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("t.csv"), "id,created\n1,2026-09-01\n").unwrap();
+    std::fs::write(tmp.path().join("r.toml"), "[inputs.tickets]\npath = \"t.csv\"\n").unwrap();
+    let cfg = tmp.path().join("r.toml");
+    let out = csreport(&[
+        "report",
+        "-c",
+        cfg.to_str().unwrap(),
+        "--period",
+        "2026-09",
+        "--out",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("t.csv` (tickets): missing required columns `ticket_id`, `created_at`; the file has: id, created"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("o").exists(), "no report folder after a failure");
+}
+
+#[test]
+fn sample_data_generator_is_deterministic() {
+    let tmp = tempfile::tempdir().unwrap();
+    for d in ["x", "y"] {
+        let out = tmp.path().join(d);
+        ok(&[
+            "sample-data",
+            "--out",
+            out.to_str().unwrap(),
+            "--seed",
+            "7",
+            "--from",
+            "2026-08-01",
+            "--to",
+            "2026-08-31",
+        ]);
+    }
+    for f in ["tickets.csv", "calls.csv", "surveys.csv", "agent_time.csv"] {
+        let a = std::fs::read(tmp.path().join("x").join(f)).unwrap();
+        assert!(a.len() > 1000, "{f} is nearly empty");
+        assert_eq!(a, std::fs::read(tmp.path().join("y").join(f)).unwrap(), "{f} differs for one seed");
+    }
+}
+
+#[test]
+fn committed_sample_data_is_what_the_generator_writes() {
+    // sample-data/ must be regenerable: `csreport sample-data --out sample-data` (defaults).
+    let tmp = tempfile::tempdir().unwrap();
+    ok(&["sample-data", "--out", tmp.path().to_str().unwrap()]);
+    for f in ["tickets.csv", "calls.csv", "surveys.csv", "agent_time.csv"] {
+        let fresh = std::fs::read(tmp.path().join(f)).unwrap();
+        let committed = std::fs::read(root().join("sample-data").join(f)).unwrap();
+        assert!(fresh == committed, "sample-data/{f} is not what the generator writes today: regenerate it");
+    }
+}
