@@ -96,7 +96,6 @@ fn report(args: cli::ReportArgs) -> Result<()> {
         as_of: as_of_local.format("%Y-%m-%d %H:%M %Z").to_string(),
         timezone: plan.config.report.timezone.clone(),
         sources: data.sources().map(|s| s.meta.clone()).collect(),
-        sets: (sets.get(&plan.period).clone(), sets.get(&plan.previous).clone(), sets.get(&plan.year_ago).clone()),
         comparisons,
         drivers,
         summary,

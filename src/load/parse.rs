@@ -2,7 +2,7 @@
 //! it is the hot path of loading (several columns × millions of rows) and it must accept
 //! naive local times, `Z` and numeric offsets in the same column.
 
-use chrono::{LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono::{LocalResult, NaiveDate, Offset, TimeZone};
 use chrono_tz::Tz;
 
 /// Converts local wall-clock times to UTC, caching the offset per local hour.
@@ -174,14 +174,14 @@ pub fn local_date(ms: i64, tz: Tz) -> Option<NaiveDate> {
     chrono::DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz).date_naive())
 }
 
-#[allow(dead_code)]
-fn naive(ms: i64) -> NaiveDateTime {
-    chrono::DateTime::from_timestamp_millis(ms).expect("range").naive_utc()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDateTime;
+
+    fn naive(ms: i64) -> NaiveDateTime {
+        chrono::DateTime::from_timestamp_millis(ms).expect("range").naive_utc()
+    }
 
     fn ts(s: &str, tz: &str) -> Option<String> {
         let mut c = LocalClock::new(tz.parse().unwrap());

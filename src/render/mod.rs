@@ -9,7 +9,6 @@ use crate::compare::{Comparison, Direction};
 use crate::drivers::Drivers;
 use crate::load::SourceMeta;
 use crate::metrics::catalog::{self, Unit};
-use crate::metrics::MetricSet;
 use anyhow::{Context, Result};
 use format::Fmt;
 use serde::Serialize;
@@ -28,7 +27,6 @@ pub struct Report {
     pub timezone: String,
     pub sources: Vec<SourceMeta>,
     pub comparisons: Vec<Comparison>,
-    pub sets: (MetricSet, MetricSet, MetricSet),
     pub drivers: Drivers,
     pub summary: Vec<String>,
     pub actions: Vec<Action>,
@@ -112,6 +110,8 @@ pub struct DriversView {
     pub field: String,
     pub total: String,
     pub distinct: usize,
+    /// "N contacts in all (tickets and calls), M distinct values of `reason`".
+    pub note: String,
     pub rows: Vec<DriverView>,
     pub emerging: String,
     pub new_drivers: Vec<String>,
@@ -259,6 +259,21 @@ pub fn view(r: &Report) -> ReportView {
         field: d.field.clone(),
         total: fmt.num(d.total as f64, 0),
         distinct: d.distinct,
+        note: if r.lang == format::Lang::Fr {
+            format!(
+                "{} contacts au total (tickets et appels), {} valeurs distinctes de « {} ».",
+                fmt.num(d.total as f64, 0),
+                d.distinct,
+                d.field
+            )
+        } else {
+            format!(
+                "{} contacts in all (tickets and calls), {} distinct values of “{}”.",
+                fmt.num(d.total as f64, 0),
+                d.distinct,
+                d.field
+            )
+        },
         rows: d
             .top
             .iter()
