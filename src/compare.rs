@@ -54,7 +54,17 @@ pub const MIN_N_DURATION: u64 = 30;
 /// Relative change a duration median must show to be called a change.
 pub const MIN_REL_DURATION: f64 = 0.10;
 
-pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64)) -> Delta {
+/// The better direction of a metric under this config (CES 1.0 scores lower = easier).
+pub fn better_of(id: &str, cfg: &Config) -> Better {
+    let b = crate::metrics::catalog::get(id).better;
+    if id == "ces" && !cfg.surveys.ces_higher_is_easier {
+        Better::Lower
+    } else {
+        b
+    }
+}
+
+pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64), better: Better) -> Delta {
     let def = cur.def();
     let (Some(c), Some(b)) = (cur.value, base.value) else {
         return Delta {
@@ -68,7 +78,7 @@ pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64)) -> Delta {
     };
     let abs = c - b;
     let rel = match def.unit {
-        Unit::Count | Unit::Seconds if b != 0.0 => Some(abs / b.abs()),
+        Unit::Count | Unit::Seconds | Unit::Number | Unit::Money if b != 0.0 => Some(abs / b.abs()),
         _ => None,
     };
     let (p_value, test) = match def.unit {
@@ -100,6 +110,14 @@ pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64)) -> Delta {
             )
         }
         Unit::Seconds => (None, "rule: change ≥ 10% with n ≥ 30 on both sides"),
+        Unit::Number if cur.id == "tickets_per_day" => (
+            match (cur.numerator, base.numerator) {
+                (Some(c1), Some(c2)) => stats::poisson_p(c1, days.0, c2, days.1),
+                _ => None,
+            },
+            "Poisson test on the two counts (per day), p < 0.05",
+        ),
+        Unit::Number | Unit::Money => (None, "not tested"),
     };
     let significant = match def.unit {
         Unit::Seconds => Some(
@@ -110,12 +128,12 @@ pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64)) -> Delta {
     let direction = if abs.abs() < 1e-9 {
         Direction::Unchanged
     } else {
-        match def.better {
+        match better {
             Better::Higher if abs > 0.0 => Direction::Improved,
             Better::Higher => Direction::Worsened,
             Better::Lower if abs < 0.0 => Direction::Improved,
             Better::Lower => Direction::Worsened,
-            Better::Neither => Direction::Changed,
+            Better::Neither | Better::InBand => Direction::Changed,
         }
     };
     Delta { abs: Some(abs), rel, direction, significant, p_value, test }
@@ -138,20 +156,26 @@ pub fn compare(p: &Periods, cfg: &Config) -> Vec<Comparison> {
             let def = cur.def();
             let prev = p.previous.get(def.id).clone();
             let ya = p.year_ago.get(def.id).clone();
+            let better = better_of(def.id, cfg);
             let target = cfg.targets.get(def.id).map(|t| t.target);
-            let target_met = match (target, cur.value) {
-                (Some(t), Some(v)) => Some(match def.better {
+            let band = match (cur.parts.get("band_low"), cur.parts.get("band_high")) {
+                (Some(lo), Some(hi)) => Some((*lo, *hi)),
+                _ => None,
+            };
+            let target_met = match (target, band, cur.value) {
+                (Some(t), _, Some(v)) => Some(match better {
                     Better::Lower => v <= t,
                     _ => v >= t,
                 }),
+                (None, Some((lo, hi)), Some(v)) => Some(v >= lo && v <= hi),
                 _ => None,
             };
             Comparison {
                 id: def.id,
                 unit: def.unit,
-                better: def.better,
-                vs_previous: delta(cur, &prev, (p.days.0, p.days.1)),
-                vs_year_ago: delta(cur, &ya, (p.days.0, p.days.2)),
+                better,
+                vs_previous: delta(cur, &prev, (p.days.0, p.days.1), better),
+                vs_year_ago: delta(cur, &ya, (p.days.0, p.days.2), better),
                 current: cur.clone(),
                 previous: prev,
                 year_ago: ya,
@@ -171,11 +195,11 @@ mod tests {
     fn direction_follows_better() {
         let a = MetricValue::ratio("abandonment_rate", 12.0, 100.0, 100.0);
         let b = MetricValue::ratio("abandonment_rate", 6.0, 100.0, 100.0);
-        let d = delta(&a, &b, (1.0, 1.0));
+        let d = delta(&a, &b, (1.0, 1.0), Better::Lower);
         assert_eq!(d.direction, Direction::Worsened);
         assert!((d.abs.unwrap() - 6.0).abs() < 1e-9);
         assert_eq!(d.rel, None, "rates move in points, not percent");
-        let d = delta(&b, &a, (1.0, 1.0));
+        let d = delta(&b, &a, (1.0, 1.0), Better::Lower);
         assert_eq!(d.direction, Direction::Improved);
     }
 
@@ -183,7 +207,7 @@ mod tests {
     fn zero_denominator_is_not_comparable() {
         let a = MetricValue::ratio("csat", 0.0, 0.0, 100.0);
         let b = MetricValue::ratio("csat", 8.0, 10.0, 100.0);
-        let d = delta(&a, &b, (1.0, 1.0));
+        let d = delta(&a, &b, (1.0, 1.0), Better::Higher);
         assert_eq!(d.direction, Direction::NotComparable);
         assert_eq!(d.abs, None);
     }
@@ -195,11 +219,13 @@ mod tests {
             &MetricValue::ratio("csat", 300.0, 500.0, 100.0),
             &MetricValue::ratio("csat", 400.0, 500.0, 100.0),
             (1.0, 1.0),
+            Better::Higher,
         );
         let small = delta(
             &MetricValue::ratio("csat", 6.0, 10.0, 100.0),
             &MetricValue::ratio("csat", 8.0, 10.0, 100.0),
             (1.0, 1.0),
+            Better::Higher,
         );
         assert_eq!(big.significant, Some(true));
         assert_eq!(small.significant, Some(false));

@@ -17,6 +17,119 @@ pub struct Config {
     /// Per metric id: the target the scorecard and the action plan check against.
     pub targets: BTreeMap<String, Target>,
     pub actions: ActionsSection,
+    /// Opening hours and holidays: enables business-time durations.
+    pub calendar: Option<Calendar>,
+    /// First-response and resolution targets per priority.
+    pub sla: SlaSection,
+    pub tickets: TicketsSection,
+    /// Variants and thresholds of the metric catalogue.
+    pub metrics: MetricsSection,
+    pub cost: CostSection,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Calendar {
+    /// Opening hours per weekday (`mon` … `sun`), local time, e.g. `"08:00-19:00"`;
+    /// a day not listed is closed.
+    pub hours: BTreeMap<String, String>,
+    /// Closed days (YYYY-MM-DD).
+    pub holidays: Vec<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Clock {
+    #[default]
+    Calendar,
+    Business,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlaSection {
+    /// Whether targets run on calendar time or on the business calendar.
+    pub clock: Clock,
+    /// Priority → target in seconds.
+    pub first_response: BTreeMap<String, f64>,
+    pub resolution: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TicketsSection {
+    /// The scale of tickets.csat_score; default: the survey CSAT scale.
+    pub csat_min: Option<f64>,
+    pub csat_max: Option<f64>,
+    /// Map tickets.csat_score linearly onto the survey scale when the scales differ.
+    pub csat_rescale: bool,
+}
+
+impl Default for TicketsSection {
+    fn default() -> Self {
+        TicketsSection { csat_min: None, csat_max: None, csat_rescale: false }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FcrVariant {
+    #[default]
+    OneTouch,
+    NoReopen,
+    NoRepeatContact,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceLevelVariant {
+    #[default]
+    AbandonsNegative,
+    AbandonsIgnored,
+    AbandonsPositive,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSection {
+    pub fcr_variant: FcrVariant,
+    /// Window of the no_repeat_contact FCR variant, in days.
+    pub repeat_contact_days: f64,
+    /// Window of repeat_call_rate, in days.
+    pub repeat_call_days: f64,
+    /// Below these n a per-agent or per-team value is flagged "low n".
+    pub min_n_agent: u64,
+    pub min_n_team: u64,
+    /// Agents above this multiple of their team's median of solved tickets are flagged.
+    pub overload_factor: f64,
+    /// Target bands, in percent.
+    pub utilization_band: [f64; 2],
+    pub occupancy_band: [f64; 2],
+}
+
+impl Default for MetricsSection {
+    fn default() -> Self {
+        MetricsSection {
+            fcr_variant: FcrVariant::OneTouch,
+            repeat_contact_days: 7.0,
+            repeat_call_days: 7.0,
+            min_n_agent: 10,
+            min_n_team: 30,
+            overload_factor: 1.5,
+            utilization_band: [60.0, 85.0],
+            occupancy_band: [75.0, 85.0],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CostSection {
+    /// Cost of one scheduled agent hour (needs agent_time.scheduled_seconds).
+    pub per_agent_hour: Option<f64>,
+    /// A fixed cost per day, multiplied by the days of the period.
+    pub per_day: Option<f64>,
+    pub currency: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -75,13 +188,19 @@ fn canonical() -> String {
 pub struct CallsSection {
     /// T of the service level: answered within T seconds.
     pub service_level_seconds: f64,
+    /// How abandons count in the service level.
+    pub service_level_variant: ServiceLevelVariant,
     /// Abandons that waited less than this are short abandons (excluded everywhere).
     pub short_abandon_seconds: f64,
 }
 
 impl Default for CallsSection {
     fn default() -> Self {
-        CallsSection { service_level_seconds: 20.0, short_abandon_seconds: 5.0 }
+        CallsSection {
+            service_level_seconds: 20.0,
+            service_level_variant: ServiceLevelVariant::AbandonsNegative,
+            short_abandon_seconds: 5.0,
+        }
     }
 }
 
@@ -92,11 +211,25 @@ pub struct SurveysSection {
     pub csat_max: f64,
     /// Scores at or above this count as satisfied (top-two-box on 1–5).
     pub csat_positive_min: f64,
+    /// CES scale (CES 2.0: 1–7, higher = easier) and the lowest "agree" score.
+    pub ces_min: f64,
+    pub ces_max: f64,
+    pub ces_agree_min: f64,
+    /// false for CES 1.0, where a lower score means less effort.
+    pub ces_higher_is_easier: bool,
 }
 
 impl Default for SurveysSection {
     fn default() -> Self {
-        SurveysSection { csat_min: 1.0, csat_max: 5.0, csat_positive_min: 4.0 }
+        SurveysSection {
+            csat_min: 1.0,
+            csat_max: 5.0,
+            csat_positive_min: 4.0,
+            ces_min: 1.0,
+            ces_max: 7.0,
+            ces_agree_min: 5.0,
+            ces_higher_is_easier: true,
+        }
     }
 }
 
@@ -186,6 +319,49 @@ impl Config {
                 s.csat_positive_min,
                 s.csat_max
             );
+        }
+        if !(s.ces_min < s.ces_max && s.ces_agree_min >= s.ces_min && s.ces_agree_min <= s.ces_max) {
+            bail!("[surveys] expected ces_min <= ces_agree_min <= ces_max and ces_min < ces_max");
+        }
+        let t = &self.tickets;
+        if let (Some(a), Some(b)) = (t.csat_min, t.csat_max) {
+            if a >= b {
+                bail!("[tickets] csat_min must be below csat_max");
+            }
+        }
+        if t.csat_min.is_some() != t.csat_max.is_some() {
+            bail!("[tickets] give both csat_min and csat_max, or neither");
+        }
+        if let Some(cal) = &self.calendar {
+            crate::calendar::WeekHours::parse(cal).context("[calendar]")?;
+        }
+        if self.sla.clock == Clock::Business && self.calendar.is_none() {
+            bail!("[sla] clock = \"business\" needs a [calendar] with opening hours");
+        }
+        for (name, map) in [("first_response", &self.sla.first_response), ("resolution", &self.sla.resolution)] {
+            for (prio, secs) in map {
+                if !matches!(prio.as_str(), "low" | "normal" | "high" | "urgent") {
+                    bail!("[sla.{name}] {prio}: expected a priority (low, normal, high, urgent)");
+                }
+                if !(*secs > 0.0) {
+                    bail!("[sla.{name}] {prio} = {secs}: a target is a positive number of seconds");
+                }
+            }
+        }
+        let m = &self.metrics;
+        if m.repeat_contact_days <= 0.0 || m.repeat_call_days <= 0.0 {
+            bail!("[metrics] repeat_contact_days and repeat_call_days must be positive");
+        }
+        if m.overload_factor <= 1.0 {
+            bail!("[metrics] overload_factor = {}: expected more than 1", m.overload_factor);
+        }
+        for (name, b) in [("utilization_band", m.utilization_band), ("occupancy_band", m.occupancy_band)] {
+            if !(0.0..=100.0).contains(&b[0]) || b[0] > b[1] || b[1] > 100.0 {
+                bail!("[metrics] {name} = [{}, {}]: expected [low, high] within 0–100", b[0], b[1]);
+            }
+        }
+        if self.cost.per_agent_hour.is_some() && self.cost.per_day.is_some() {
+            bail!("[cost] give per_agent_hour or per_day, not both");
         }
         if self.drivers.top == 0 {
             bail!("[drivers] top must be at least 1");

@@ -2,6 +2,7 @@
 //! reports out. `run` is the pipeline; each stage is a module of the same name.
 
 pub mod actions;
+pub mod calendar;
 pub mod charts;
 pub mod cli;
 pub mod compare;
@@ -47,10 +48,12 @@ struct Sets {
 
 impl Sets {
     fn compute(data: &load::Loaded, p: &plan::ReportPlan) -> Result<Sets> {
+        let as_of = p.as_of.timestamp_millis();
         let mut by_period = BTreeMap::new();
         for period in p.trend.iter().chain([&p.previous, &p.year_ago, &p.period]) {
             if let std::collections::btree_map::Entry::Vacant(slot) = by_period.entry(period.to_string()) {
-                let set = metrics::compute(data, &p.config, period).with_context(|| format!("computing {period}"))?;
+                let set =
+                    metrics::compute(data, &p.config, period, as_of).with_context(|| format!("computing {period}"))?;
                 slot.insert(set);
             }
         }
@@ -69,7 +72,7 @@ fn report(args: cli::ReportArgs) -> Result<()> {
     let lang = Lang::parse(args.lang.as_deref().unwrap_or(&plan.config.report.language))?;
     let out_dir = args.out.clone().unwrap_or_else(|| plan.config.report.output_dir.join(plan.period.to_string()));
     progress.stage("load");
-    let data = load::load_all(&plan.config, &plan.base_dir)?;
+    let data = load_stage(&plan)?;
     progress.stage("compute");
     let sets = Sets::compute(&data, &plan)?;
     progress.stage("compare");
@@ -117,6 +120,13 @@ fn report(args: cli::ReportArgs) -> Result<()> {
         eprintln!("csreport: wrote {}", done.join("report.md").display());
     }
     Ok(())
+}
+
+/// Load every input and add the derived columns the metrics use.
+fn load_stage(plan: &plan::ReportPlan) -> Result<load::Loaded> {
+    let mut data = load::load_all(&plan.config, &plan.base_dir)?;
+    metrics::prepare::prepare(&mut data, &plan.config, plan.as_of.timestamp_millis())?;
+    Ok(data)
 }
 
 fn compare_stage(plan: &plan::ReportPlan, sets: &Sets) -> Vec<compare::Comparison> {
@@ -268,8 +278,8 @@ fn metrics_json(r: &render::Report) -> Result<String> {
 
 fn metrics_command(args: cli::MetricsArgs) -> Result<()> {
     let plan = plan::resolve(&args.period)?;
-    let data = load::load_all(&plan.config, &plan.base_dir)?;
-    let set = metrics::compute(&data, &plan.config, &plan.period)?;
+    let data = load_stage(&plan)?;
+    let set = metrics::compute(&data, &plan.config, &plan.period, plan.as_of.timestamp_millis())?;
     match args.format {
         MetricsFormat::Json => println!("{}", serde_json::to_string_pretty(&set)?),
         MetricsFormat::Table => {

@@ -7,11 +7,15 @@ use csreport::metrics::{self, MetricSet};
 use csreport::period::Period;
 use std::path::Path;
 
+/// --as-of 2026-10-15T00:00Z.
+const AS_OF: i64 = 1_792_022_400_000;
+
 fn compute(format: &str) -> MetricSet {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny");
     let cfg = Config::from_file(&dir.join(format!("report-{format}.toml"))).unwrap();
-    let data = csreport::load::load_all(&cfg, &dir).unwrap();
-    metrics::compute(&data, &cfg, &Period::parse("2026-09").unwrap()).unwrap()
+    let mut data = csreport::load::load_all(&cfg, &dir).unwrap();
+    metrics::prepare::prepare(&mut data, &cfg, AS_OF).unwrap();
+    metrics::compute(&data, &cfg, &Period::parse("2026-09").unwrap(), AS_OF).unwrap()
 }
 
 fn close(a: Option<f64>, b: f64) -> bool {
@@ -96,7 +100,8 @@ fn csv_json_and_ndjson_give_identical_metrics() {
 fn drivers_count_tickets_and_calls_with_ties_by_name() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny");
     let cfg = Config::from_file(&dir.join("report-csv.toml")).unwrap();
-    let data = csreport::load::load_all(&cfg, &dir).unwrap();
+    let mut data = csreport::load::load_all(&cfg, &dir).unwrap();
+    metrics::prepare::prepare(&mut data, &cfg, AS_OF).unwrap();
     let w = |p: &str| {
         let (start, end) = Period::parse(p).unwrap().bounds_ms(chrono_tz::UTC);
         metrics::Window { start, end }

@@ -1,95 +1,140 @@
 //! Contact-center metrics over the call log.
 
-use super::{duration_exprs, guarded, mean_value, MetricValue, Row, Window};
-use crate::config::CallsSection;
+use super::{duration_exprs, mean_value, Ctx, MetricValue, Row, Window};
+use crate::config::{CallsSection, ServiceLevelVariant};
 use crate::load::Source;
 use anyhow::Result;
 use polars::prelude::*;
-
-/// Inbound calls in the window (all calls when the export has no direction).
-fn inbound(c: &Source, w: Window) -> Expr {
-    let in_window = w.contains("offered_at");
-    if c.has("direction") {
-        in_window.and(col("direction").is_null().or(col("direction").eq(lit("inbound"))))
-    } else {
-        in_window
-    }
-}
+use std::collections::BTreeMap;
 
 fn outcome_is(v: &str) -> Expr {
     col("outcome").eq(lit(v))
 }
 
-/// The masks every call metric shares: offered, answered, abandoned, short abandons.
+/// The masks every call metric shares.
 pub(crate) struct CallMasks {
+    /// Inbound, entered a queue (not IVR-resolved), not a short abandon.
     pub offered: Expr,
     pub answered: Expr,
     pub abandoned: Expr,
     pub short: Expr,
+    pub ivr: Expr,
 }
 
 pub(crate) fn masks(c: &Source, w: Window, cfg: &CallsSection) -> CallMasks {
-    let inb = inbound(c, w);
+    let inb = w.contains("offered_at").and(col("inbound"));
     let short = if c.has("wait_seconds") {
         inb.clone().and(outcome_is("abandoned")).and(col("wait_seconds").lt(lit(cfg.short_abandon_seconds)))
     } else {
         lit(false)
     };
+    let ivr = inb.clone().and(outcome_is("ivr_resolved"));
     let offered = inb.and(outcome_is("ivr_resolved").not()).and(short.clone().not());
     let answered = offered.clone().and(outcome_is("answered").or(outcome_is("transferred")));
     let abandoned = offered.clone().and(outcome_is("abandoned"));
-    CallMasks { offered, answered, abandoned, short }
+    CallMasks { offered, answered, abandoned, short, ivr }
 }
 
-pub fn compute(c: &Source, w: Window, cfg: &CallsSection) -> Result<Vec<MetricValue>> {
-    let m = masks(c, w, cfg);
-    let mut exprs = vec![
+pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
+    let cfg = &ctx.cfg.calls;
+    let m = masks(c, ctx.window, cfg);
+    let mut e = vec![
         m.offered.clone().sum().alias("offered"),
         m.answered.clone().sum().alias("answered"),
         m.abandoned.clone().sum().alias("abandoned"),
         m.short.clone().sum().alias("short"),
+        m.ivr.clone().sum().alias("ivr"),
     ];
-    if c.has("wait_seconds") {
-        exprs.push(
-            m.answered
-                .clone()
-                .and(col("wait_seconds").lt_eq(lit(cfg.service_level_seconds)))
-                .sum()
-                .alias("answered_in_t"),
-        );
-        exprs.extend(duration_exprs("asa", col("wait_seconds"), m.answered.clone()));
+    let has_wait = c.has("wait_seconds");
+    if has_wait {
+        let within = col("wait_seconds").lt_eq(lit(cfg.service_level_seconds));
+        e.push(m.answered.clone().and(within.clone()).sum().alias("answered_in_t"));
+        e.push(m.abandoned.clone().and(within).sum().alias("abandoned_in_t"));
+        e.extend(duration_exprs("asa", col("wait_seconds"), m.answered.clone()));
     }
-    if c.has("talk_seconds") {
-        let part = |name: &str| if c.has(name) { col(name).fill_null(lit(0.0)) } else { lit(0.0) };
-        let handle = col("talk_seconds") + part("hold_seconds") + part("acw_seconds");
-        exprs.extend(duration_exprs("aht", handle, m.answered.clone()));
-        exprs.push(col("talk_seconds").filter(m.answered.clone()).mean().alias("aht_talk"));
-        if c.has("hold_seconds") {
-            exprs.push(part("hold_seconds").filter(m.answered.clone()).mean().alias("aht_hold"));
-        }
-        if c.has("acw_seconds") {
-            exprs.push(part("acw_seconds").filter(m.answered.clone()).mean().alias("aht_acw"));
-        }
-    }
-    let row = Row::query(&c.frame, exprs)?;
-    let offered = row.n("offered");
-    Ok(vec![
-        MetricValue::count("calls_offered", offered),
-        MetricValue::count("calls_answered", row.n("answered")),
-        guarded(c, "short_abandons", || Ok(MetricValue::count("short_abandons", row.n("short"))))?,
-        MetricValue::ratio("abandonment_rate", row.n("abandoned"), offered, 100.0),
-        guarded(c, "service_level", || {
-            Ok(MetricValue::ratio("service_level", row.n("answered_in_t"), offered, 100.0))
-        })?,
-        guarded(c, "asa", || Ok(mean_value("asa", &row, "asa")))?,
-        guarded(c, "aht", || {
-            let mut v = mean_value("aht", &row, "aht");
-            for part in ["talk", "hold", "acw"] {
-                if let Some(x) = row.get(&format!("aht_{part}")) {
-                    v.parts.insert(format!("{part}_mean"), x);
-                }
+    if c.has("handle_s") {
+        let talked = m.answered.clone().and(col("talk_seconds").is_not_null());
+        e.extend(duration_exprs("aht", col("handle_s"), talked.clone()));
+        e.push(col("talk_seconds").filter(talked.clone()).mean().alias("aht_talk"));
+        for part in ["hold", "acw"] {
+            if c.has(&format!("{part}_seconds")) {
+                e.push(
+                    col(format!("{part}_seconds"))
+                        .fill_null(lit(0.0))
+                        .filter(talked.clone())
+                        .mean()
+                        .alias(format!("aht_{part}")),
+                );
             }
-            Ok(v)
-        })?,
-    ])
+        }
+    }
+    if c.has("acw_seconds") {
+        e.extend(duration_exprs("acw", col("acw_seconds"), m.answered.clone()));
+    }
+    if c.has("repeat_call") {
+        let den = m.answered.clone().and(col("repeat_call").is_not_null());
+        e.push(den.clone().sum().alias("rep_n"));
+        e.push(den.and(col("repeat_call")).sum().alias("rep"));
+    }
+    let row = Row::query(&c.frame, e)?;
+    let n = |k: &str| row.n(k);
+    let offered = n("offered");
+    let na = |id: &str, col: &str| MetricValue::not_available(id, vec![format!("calls.{col}")]);
+    let mut out = vec![
+        MetricValue::count("calls_offered", offered),
+        MetricValue::count("calls_answered", n("answered")),
+        MetricValue::count("calls_abandoned", n("abandoned")),
+        MetricValue::ratio("abandonment_rate", n("abandoned"), offered, 100.0),
+        MetricValue::ratio("ivr_containment", n("ivr"), n("ivr") + offered, 100.0),
+    ];
+    if has_wait {
+        out.push(MetricValue::count("short_abandons", n("short")));
+        out.push(mean_value("asa", &row, "asa"));
+        let variants = [
+            (ServiceLevelVariant::AbandonsNegative, "abandons_negative", n("answered_in_t"), offered),
+            (ServiceLevelVariant::AbandonsIgnored, "abandons_ignored", n("answered_in_t"), n("answered")),
+            (
+                ServiceLevelVariant::AbandonsPositive,
+                "abandons_positive",
+                n("answered_in_t") + n("abandoned_in_t"),
+                offered,
+            ),
+        ];
+        let mut all = BTreeMap::new();
+        let mut chosen = None;
+        for (v, name, num, den) in variants {
+            let m = MetricValue::ratio("service_level", num, den, 100.0);
+            all.insert(name.to_string(), m.value);
+            if v == cfg.service_level_variant {
+                chosen = Some((name, m));
+            }
+        }
+        let (name, mut sl) = chosen.expect("every variant is listed");
+        sl.variant = Some(name.into());
+        sl.variants = all;
+        sl.parts.insert("threshold_seconds".into(), cfg.service_level_seconds);
+        out.push(sl);
+    } else {
+        out.push(na("short_abandons", "wait_seconds"));
+        out.push(na("asa", "wait_seconds"));
+        out.push(na("service_level", "wait_seconds"));
+    }
+    out.push(if c.has("handle_s") {
+        let mut v = mean_value("aht", &row, "aht");
+        for part in ["talk", "hold", "acw"] {
+            if let Some(x) = row.get(&format!("aht_{part}")) {
+                v.parts.insert(format!("{part}_mean"), x);
+            }
+        }
+        v
+    } else {
+        na("aht", "talk_seconds")
+    });
+    out.push(if c.has("acw_seconds") { mean_value("acw", &row, "acw") } else { na("acw", "acw_seconds") });
+    out.push(if c.has("repeat_call") {
+        MetricValue::ratio("repeat_call_rate", n("rep"), n("rep_n"), 100.0)
+    } else {
+        na("repeat_call_rate", "customer_id")
+    });
+    Ok(out)
 }

@@ -1,11 +1,14 @@
 //! compute: the metric catalogue for one period, from the loaded sources.
 //! Polars stays in here; what leaves is a plain `MetricSet`.
 
+mod agents;
 mod calls;
 pub mod catalog;
 pub(crate) use calls::masks as calls_masks;
+pub mod prepare;
 mod surveys;
 mod tickets;
+mod volume;
 
 use crate::config::Config;
 use crate::load::Loaded;
@@ -38,6 +41,15 @@ pub struct MetricValue {
     /// Non-empty when the metric cannot be computed: the columns it needs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<String>,
+    /// The variant in force, for metrics that have several (fcr, service_level).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// Every variant's value (None: n/a or its inputs are missing).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub variants: BTreeMap<String, Option<f64>>,
+    /// Fewer observations than the minimum n for a per-agent or per-team value.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub low_n: bool,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -52,7 +64,7 @@ pub struct Distribution {
 }
 
 impl MetricValue {
-    fn base(id: &str) -> Self {
+    pub(crate) fn base(id: &str) -> Self {
         MetricValue {
             id: id.to_string(),
             value: None,
@@ -63,6 +75,9 @@ impl MetricValue {
             parts: BTreeMap::new(),
             excluded: 0,
             needs: Vec::new(),
+            variant: None,
+            variants: BTreeMap::new(),
+            low_n: false,
         }
     }
 
@@ -94,11 +109,47 @@ impl MetricValue {
     }
 }
 
+/// A metric with one value per group (channel, priority, agent …).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Breakdown {
+    pub id: String,
+    /// What the rows are keyed by (`channel`, `agent`, `weekday_hour` …).
+    pub dimension: String,
+    pub rows: Vec<BreakdownRow>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BreakdownRow {
+    pub key: String,
+    pub values: Vec<MetricValue>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+}
+
+impl BreakdownRow {
+    pub fn get(&self, id: &str) -> Option<&MetricValue> {
+        self.values.iter().find(|m| m.id == id)
+    }
+}
+
+impl Breakdown {
+    pub fn row(&self, key: &str) -> Option<&BreakdownRow> {
+        self.rows.iter().find(|r| r.key == key)
+    }
+
+    fn not_available(id: &str, dimension: &str, needs: Vec<String>) -> Self {
+        Breakdown { id: id.into(), dimension: dimension.into(), rows: vec![], needs }
+    }
+}
+
 /// Every metric of the catalogue for one period, in catalogue order.
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricSet {
     pub period: String,
     pub metrics: Vec<MetricValue>,
+    pub breakdowns: Vec<Breakdown>,
 }
 
 impl MetricSet {
@@ -108,6 +159,10 @@ impl MetricSet {
 
     pub fn value(&self, id: &str) -> Option<f64> {
         self.get(id).value
+    }
+
+    pub fn breakdown(&self, id: &str) -> &Breakdown {
+        self.breakdowns.iter().find(|b| b.id == id).unwrap_or_else(|| panic!("breakdown `{id}` not computed"))
     }
 }
 
@@ -124,61 +179,61 @@ impl Window {
     }
 }
 
-pub fn compute(data: &Loaded, cfg: &Config, period: &crate::period::Period) -> Result<MetricSet> {
+/// What every family's computation receives.
+pub struct Ctx<'a> {
+    pub cfg: &'a Config,
+    pub period: &'a crate::period::Period,
+    pub window: Window,
+    pub days: f64,
+    /// "Now" (--as-of), epoch ms: the SLA's "not yet responded" rule is judged then.
+    pub as_of: i64,
+}
+
+pub fn compute(data: &Loaded, cfg: &Config, period: &crate::period::Period, as_of: i64) -> Result<MetricSet> {
     let tz = cfg.timezone()?;
     let (start, end) = period.bounds_ms(tz);
-    let w = Window { start, end };
+    let ctx = Ctx { cfg, period, window: Window { start, end }, days: period.days() as f64, as_of };
     let mut found: BTreeMap<String, MetricValue> = BTreeMap::new();
-    let mut put = |v: Vec<MetricValue>| {
+    let mut breakdowns: BTreeMap<String, Breakdown> = BTreeMap::new();
+    let put = |found: &mut BTreeMap<String, MetricValue>, v: Vec<MetricValue>| {
         for m in v {
             found.insert(m.id.clone(), m);
         }
     };
     if let Some(t) = &data.tickets {
-        put(tickets::compute(t, w)?);
+        let (m, b) = tickets::compute(t, data, &ctx)?;
+        put(&mut found, m);
+        breakdowns.extend(b.into_iter().map(|b| (b.id.clone(), b)));
     }
     if let Some(c) = &data.calls {
-        put(calls::compute(c, w, &cfg.calls)?);
+        put(&mut found, calls::compute(c, &ctx)?);
     }
     if let Some(s) = &data.surveys {
-        put(surveys::compute(s, w, &cfg.surveys)?);
+        let (m, b) = surveys::compute(s, data, &ctx)?;
+        put(&mut found, m);
+        breakdowns.extend(b.into_iter().map(|b| (b.id.clone(), b)));
     }
-    let metrics = catalog::CATALOG
-        .iter()
-        .map(|def| {
-            found.remove(def.id).unwrap_or_else(|| {
-                let needs = def.needs.iter().map(|s| s.to_string()).collect();
-                MetricValue::not_available(def.id, needs)
-            })
-        })
-        .collect();
-    Ok(MetricSet { period: period.to_string(), metrics })
-}
-
-/// Needs of a metric that `source` does not satisfy.
-pub(crate) fn missing(source: &crate::load::Source, needs: &[&str]) -> Vec<String> {
-    needs
-        .iter()
-        .filter(|n| {
-            let (src, column) = n.split_once('.').expect("source.column");
-            src == source.name && !source.has(column)
-        })
-        .map(|n| n.to_string())
-        .collect()
-}
-
-/// A metric from the catalogue if its inputs are there, else "not available".
-pub(crate) fn guarded(
-    source: &crate::load::Source,
-    id: &str,
-    f: impl FnOnce() -> Result<MetricValue>,
-) -> Result<MetricValue> {
-    let m = missing(source, catalog::get(id).needs);
-    if m.is_empty() {
-        f()
-    } else {
-        Ok(MetricValue::not_available(id, m))
+    put(&mut found, volume::compute(data, &ctx)?);
+    if let Some(b) = volume::weekday_hour(data, &ctx)? {
+        breakdowns.insert(b.id.clone(), b);
     }
+    let (solved, answered) = (found.get("tickets_solved").cloned(), found.get("calls_answered").cloned());
+    let (m, b) = agents::compute(data, &ctx, solved.as_ref(), answered.as_ref())?;
+    put(&mut found, m);
+    breakdowns.extend(b.into_iter().map(|b| (b.id.clone(), b)));
+    let mut metrics = Vec::new();
+    let mut out_breakdowns = Vec::new();
+    for def in catalog::CATALOG {
+        let needs = || -> Vec<String> { def.needs.iter().map(|s| s.to_string()).collect() };
+        match def.kind {
+            catalog::Kind::Scalar => {
+                metrics.push(found.remove(def.id).unwrap_or_else(|| MetricValue::not_available(def.id, needs())))
+            }
+            catalog::Kind::Breakdown => out_breakdowns
+                .push(breakdowns.remove(def.id).unwrap_or_else(|| Breakdown::not_available(def.id, "", needs()))),
+        }
+    }
+    Ok(MetricSet { period: period.to_string(), metrics, breakdowns: out_breakdowns })
 }
 
 /// Runs one lazy query that yields a single row, and reads its columns as f64.
@@ -197,6 +252,25 @@ impl Row {
     pub fn n(&self, name: &str) -> f64 {
         self.get(name).unwrap_or(0.0)
     }
+}
+
+/// Per group of `key`: the `exprs` (cast to f64) among all rows; keys in byte order.
+pub(crate) fn grouped(frame: &DataFrame, key: Expr, exprs: Vec<Expr>) -> Result<Vec<(String, Row)>> {
+    let exprs: Vec<Expr> = exprs.into_iter().map(|e| e.cast(DataType::Float64)).collect();
+    let df = frame.clone().lazy().group_by([key.alias("key")]).agg(exprs).collect()?;
+    let df = df.sort(["key"], SortMultipleOptions::default())?;
+    let keys: Vec<String> = df
+        .column("key")?
+        .cast(&DataType::String)?
+        .str()?
+        .iter()
+        .map(|k| k.unwrap_or(crate::drivers::UNSET).to_string())
+        .collect();
+    let mut out = Vec::with_capacity(keys.len());
+    for (i, k) in keys.into_iter().enumerate() {
+        out.push((k, Row(df.slice(i as i64, 1))));
+    }
+    Ok(out)
 }
 
 /// Median, mean, p90 and count of `values` (seconds) among rows where `keep` holds,

@@ -1,74 +1,331 @@
-//! Ticket metrics: volume, backlog, responsiveness and resolution.
+//! Ticket metrics: volume and backlog, responsiveness and resolution (calendar and
+//! business time), SLA per priority, and quality (FCR, reopens, escalations).
 
-use super::{duration_exprs, duration_value, guarded, MetricValue, Row, Window};
-use crate::load::Source;
+use super::{duration_exprs, duration_value, grouped, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
+use crate::config::{Clock, FcrVariant};
+use crate::load::{Loaded, Source};
 use anyhow::Result;
 use polars::prelude::*;
+use std::collections::BTreeMap;
 
-fn seconds_between(from: &str, to: &str) -> Expr {
-    (col(to) - col(from)).cast(DataType::Float64) / lit(1000.0)
+const DAY_MS: i64 = 86_400_000;
+
+/// Open at `instant`: created before it and not done (solved, else closed) before it.
+fn open_at(instant: i64) -> Expr {
+    col("created_at").lt(lit(instant)).and(col("done_at").is_null().or(col("done_at").gt_eq(lit(instant))))
 }
 
-/// The instant a ticket stopped being open: its last solve, else its close.
-fn done_at(t: &Source) -> Option<Expr> {
-    match (t.has("solved_at"), t.has("closed_at")) {
-        (true, true) => Some(coalesce(&[col("solved_at"), col("closed_at")])),
-        (true, false) => Some(col("solved_at")),
-        (false, true) => Some(col("closed_at")),
-        (false, false) => None,
+/// The per-priority target as an expression (null for a priority without one).
+fn target_expr(targets: &BTreeMap<String, f64>) -> Expr {
+    let mut e = lit(NULL).cast(DataType::Float64);
+    for (prio, secs) in targets {
+        e = when(col("priority").eq(lit(prio.as_str()))).then(lit(*secs)).otherwise(e);
     }
+    e
 }
 
-fn open_at(done: &Expr, instant: i64) -> Expr {
-    col("created_at").lt(lit(instant)).and(done.clone().is_null().or(done.clone().gt_eq(lit(instant))))
+/// (considered, met) masks of an SLA: tickets created in the window with a target;
+/// met when done within it, or not done yet and the target not elapsed at as-of.
+fn sla_masks(
+    t: &Source,
+    ctx: &Ctx,
+    targets: &BTreeMap<String, f64>,
+    duration: &str,
+    export_flag: bool,
+) -> (Expr, Expr) {
+    let business = ctx.cfg.sla.clock == Clock::Business;
+    let dur = col(if business { format!("{duration}_bs") } else { format!("{duration}_s") });
+    let age = col(if business { "age_asof_bs" } else { "age_asof_s" });
+    let target = target_expr(targets);
+    let considered = ctx.window.contains("created_at").and(target.clone().is_not_null());
+    let computed = when(dur.clone().is_not_null()).then(dur.lt_eq(target.clone())).otherwise(age.lt_eq(target));
+    let met = if export_flag && t.has("sla_breached") {
+        when(col("sla_breached").is_not_null()).then(col("sla_breached").not()).otherwise(computed)
+    } else {
+        computed
+    };
+    (considered.clone(), considered.and(met))
 }
 
-pub fn compute(t: &Source, w: Window) -> Result<Vec<MetricValue>> {
+fn sla_available(t: &Source, ctx: &Ctx, targets: &BTreeMap<String, f64>, column: &str, section: &str) -> Vec<String> {
+    let mut needs = Vec::new();
+    for c in [column, "priority"] {
+        if !t.has(c) {
+            needs.push(format!("tickets.{c}"));
+        }
+    }
+    if targets.is_empty() {
+        needs.push(format!("config.sla.{section}"));
+    }
+    if ctx.cfg.sla.clock == Clock::Business && !t.has("age_asof_bs") {
+        needs.push("config.calendar".into());
+    }
+    needs
+}
+
+pub fn compute(t: &Source, _data: &Loaded, ctx: &Ctx) -> Result<(Vec<MetricValue>, Vec<Breakdown>)> {
+    let w = ctx.window;
     let created = w.contains("created_at");
-    let mut exprs = vec![created.clone().sum().alias("created")];
-    let has_fr = t.has("first_response_at");
-    let has_solved = t.has("solved_at");
-    if has_fr {
-        exprs.extend(duration_exprs("frt", seconds_between("created_at", "first_response_at"), created.clone()));
-        exprs.push(
-            created
-                .clone()
-                .and(col("first_response_at").is_null().or(col("first_response_at").gt_eq(lit(w.end))))
-                .sum()
-                .alias("no_response"),
-        );
+    let solved = w.contains("solved_at");
+    let has = |c: &str| t.has(c);
+    let mut e = vec![created.clone().sum().alias("created")];
+    if has("first_response_at") {
+        e.extend(duration_exprs("frt", col("frt_s"), created.clone()));
+        let late = col("first_response_at").is_null().or(col("first_response_at").gt_eq(lit(w.end)));
+        e.push(created.clone().and(late).sum().alias("no_response"));
     }
-    if has_solved {
-        let solved = w.contains("solved_at");
-        exprs.push(solved.clone().sum().alias("solved"));
-        exprs.extend(duration_exprs("res", seconds_between("created_at", "solved_at"), solved));
+    if has("frt_bs") {
+        e.extend(duration_exprs("frtb", col("frt_bs"), created.clone()));
     }
-    if let Some(done) = done_at(t) {
-        exprs.push(open_at(&done, w.end).sum().alias("backlog_end"));
-        exprs.push(open_at(&done, w.start).sum().alias("backlog_start"));
+    if has("solved_at") {
+        e.push(solved.clone().sum().alias("solved"));
+        e.extend(duration_exprs("res", col("res_s"), solved.clone()));
+        e.extend(duration_exprs("fres", col("first_res_s"), solved.clone()));
     }
+    if has("res_bs") {
+        e.extend(duration_exprs("resb", col("res_bs"), solved.clone()));
+    }
+    if has("done_at") {
+        e.push(open_at(w.end).sum().alias("backlog_end"));
+        e.push(open_at(w.start).sum().alias("backlog_start"));
+    }
+    let fr_needs = sla_available(t, ctx, &ctx.cfg.sla.first_response, "first_response_at", "first_response");
+    let res_needs = sla_available(t, ctx, &ctx.cfg.sla.resolution, "solved_at", "resolution");
+    let fr_masks = fr_needs.is_empty().then(|| sla_masks(t, ctx, &ctx.cfg.sla.first_response, "frt", true));
+    let res_masks = res_needs.is_empty().then(|| sla_masks(t, ctx, &ctx.cfg.sla.resolution, "res", false));
+    for (name, m) in [("slafr", &fr_masks), ("slares", &res_masks)] {
+        if let Some((considered, met)) = m {
+            e.push(considered.clone().sum().alias(format!("{name}_n")));
+            e.push(met.clone().sum().alias(format!("{name}_met")));
+        }
+    }
+    // Quality, over tickets solved in the period.
+    if has("solved_at") {
+        for (i, v) in FCR_VARIANTS.iter().enumerate() {
+            if let Some((den, num)) = fcr_masks(t, solved.clone(), v.0) {
+                e.push(den.sum().alias(format!("fcr{i}_n")));
+                e.push(num.sum().alias(format!("fcr{i}")));
+            }
+        }
+        if has("agent_replies") {
+            e.push(col("agent_replies").filter(solved.clone()).mean().alias("replies_mean"));
+            e.push(solved.clone().and(col("agent_replies").is_not_null()).sum().alias("replies_n"));
+        }
+        if has("reopens") {
+            let den = solved.clone().and(col("reopens").is_not_null());
+            e.push(den.clone().sum().alias("reopen_n"));
+            e.push(den.and(col("reopens").gt_eq(lit(1.0))).sum().alias("reopened"));
+        }
+    }
+    if has("escalated") {
+        let den = created.clone().and(col("escalated").is_not_null());
+        e.push(den.clone().sum().alias("esc_n"));
+        e.push(den.and(col("escalated")).sum().alias("esc"));
+    }
+    let row = Row::query(&t.frame, e)?;
+    let n = |k: &str| row.n(k);
+    let na = |id: &str, needs: Vec<String>| MetricValue::not_available(id, needs);
+    let need = |c: &str| vec![format!("tickets.{c}")];
+    let mut out = vec![MetricValue::count("tickets_created", n("created")), {
+        let mut m = MetricValue::ratio("tickets_per_day", n("created"), ctx.days, 1.0);
+        m.n = n("created") as u64;
+        m
+    }];
+    if has("solved_at") {
+        out.push(MetricValue::count("tickets_solved", n("solved")));
+        out.push(MetricValue::ratio("completion_ratio", n("solved"), n("created"), 100.0));
+        out.push(duration_value("resolution_time", &row, "res"));
+        out.push(duration_value("first_resolution_time", &row, "fres"));
+    }
+    if has("done_at") {
+        out.push(MetricValue::count("backlog_end", n("backlog_end")));
+        let mut m = MetricValue::count("backlog_change", n("backlog_end") - n("backlog_start"));
+        m.n = n("backlog_end") as u64;
+        m.parts.insert("backlog_start".into(), n("backlog_start"));
+        m.parts.insert("backlog_end".into(), n("backlog_end"));
+        out.push(m);
+    }
+    if has("first_response_at") {
+        out.push(duration_value("first_response_time", &row, "frt"));
+        let mut m = MetricValue::count("no_response_yet", n("no_response"));
+        m.n = n("created") as u64;
+        out.push(m);
+    }
+    let cal = |id: &str, base: &str, prefix: &str| {
+        if !has(base) {
+            na(id, need(base))
+        } else if ctx.cfg.calendar.is_none() {
+            na(id, vec!["config.calendar".into()])
+        } else {
+            duration_value(id, &row, prefix)
+        }
+    };
+    out.push(cal("first_response_time_business", "first_response_at", "frtb"));
+    out.push(cal("resolution_time_business", "solved_at", "resb"));
+    for (id, name, needs) in [("sla_first_response", "slafr", fr_needs), ("sla_resolution", "slares", res_needs)] {
+        out.push(if needs.is_empty() {
+            let mut m = MetricValue::ratio(id, n(&format!("{name}_met")), n(&format!("{name}_n")), 100.0);
+            m.variant = Some(format!("{:?}", ctx.cfg.sla.clock).to_lowercase());
+            m
+        } else {
+            na(id, needs)
+        });
+    }
+    out.push(fcr(t, ctx, &row));
+    out.push(if has("reopens") && has("solved_at") {
+        MetricValue::ratio("reopen_rate", n("reopened"), n("reopen_n"), 100.0)
+    } else {
+        na("reopen_rate", need(if has("reopens") { "solved_at" } else { "reopens" }))
+    });
+    out.push(if has("escalated") {
+        MetricValue::ratio("escalation_rate", n("esc"), n("esc_n"), 100.0)
+    } else {
+        na("escalation_rate", need("escalated"))
+    });
+    out.push(if has("agent_replies") && has("solved_at") {
+        let mut m = MetricValue::base("interactions_per_ticket");
+        m.n = n("replies_n") as u64;
+        m.value = if m.n > 0 { row.get("replies_mean") } else { None };
+        m
+    } else {
+        na("interactions_per_ticket", need("agent_replies"))
+    });
+
+    let mut breakdowns = vec![channel_mix(t, ctx, n("created"))?, backlog_age(t, ctx)?];
+    breakdowns.push(sla_by_priority(t, ctx, fr_masks, res_masks)?);
+    Ok((out, breakdowns))
+}
+
+/// The FCR variants: config value, name, and what each needs.
+const FCR_VARIANTS: [(FcrVariant, &str, &str); 3] = [
+    (FcrVariant::OneTouch, "one_touch", "tickets.agent_replies"),
+    (FcrVariant::NoReopen, "no_reopen", "tickets.reopens"),
+    (FcrVariant::NoRepeatContact, "no_repeat_contact", "tickets.customer_id, tickets.reason"),
+];
+
+/// (denominator, numerator) masks of an FCR variant among rows where `solved` holds;
+/// None when its inputs are not mapped.
+pub(crate) fn fcr_masks(t: &Source, solved: Expr, v: FcrVariant) -> Option<(Expr, Expr)> {
+    match v {
+        FcrVariant::OneTouch if t.has("agent_replies") => {
+            // reopens counts as 0 where the export has none.
+            let reopens0 = if t.has("reopens") { col("reopens").fill_null(lit(0.0)) } else { lit(0.0) };
+            let den = solved.and(col("agent_replies").is_not_null());
+            let num = den.clone().and(col("agent_replies").lt_eq(lit(1.0))).and(reopens0.eq(lit(0.0)));
+            Some((den, num))
+        }
+        FcrVariant::NoReopen if t.has("reopens") => {
+            let den = solved.and(col("reopens").is_not_null());
+            Some((den.clone(), den.and(col("reopens").eq(lit(0.0)))))
+        }
+        FcrVariant::NoRepeatContact if t.has("repeat_contact") => {
+            let den = solved.and(col("repeat_contact").is_not_null());
+            Some((den.clone(), den.and(col("repeat_contact").not())))
+        }
+        _ => None,
+    }
+}
+
+fn fcr(t: &Source, ctx: &Ctx, row: &Row) -> MetricValue {
+    if !t.has("solved_at") {
+        return MetricValue::not_available("fcr", vec!["tickets.solved_at".into()]);
+    }
+    let mut all = BTreeMap::new();
+    let mut chosen = None;
+    for (i, (v, name, needs)) in FCR_VARIANTS.iter().enumerate() {
+        let value = if fcr_masks(t, lit(true), *v).is_some() {
+            MetricValue::ratio("fcr", row.n(&format!("fcr{i}")), row.n(&format!("fcr{i}_n")), 100.0)
+        } else {
+            MetricValue::not_available("fcr", vec![needs.to_string()])
+        };
+        all.insert(name.to_string(), value.value);
+        if *v == ctx.cfg.metrics.fcr_variant {
+            chosen = Some((name, value));
+        }
+    }
+    let (name, mut m) = chosen.expect("every variant is listed");
+    m.variant = Some(name.to_string());
+    m.variants = all;
+    m
+}
+
+fn channel_mix(t: &Source, ctx: &Ctx, total: f64) -> Result<Breakdown> {
+    if !t.has("channel") {
+        return Ok(Breakdown::not_available("channel_mix", "channel", vec!["tickets.channel".into()]));
+    }
+    let created = ctx.window.contains("created_at");
+    let rows = grouped(&t.frame, col("channel"), vec![created.sum().alias("n")])?
+        .into_iter()
+        .filter(|(_, r)| r.n("n") > 0.0)
+        .map(|(k, r)| BreakdownRow {
+            key: k,
+            values: vec![
+                MetricValue::count("tickets_created", r.n("n")),
+                MetricValue::ratio("share", r.n("n"), total, 100.0),
+            ],
+            flags: vec![],
+        })
+        .collect();
+    Ok(Breakdown { id: "channel_mix".into(), dimension: "channel".into(), rows, needs: vec![] })
+}
+
+fn backlog_age(t: &Source, ctx: &Ctx) -> Result<Breakdown> {
+    if !t.has("done_at") {
+        return Ok(Breakdown::not_available("backlog_age", "age", vec!["tickets.solved_at".into()]));
+    }
+    let end = ctx.window.end;
+    let age = lit(end) - col("created_at");
+    let open = open_at(end);
+    let buckets = [
+        ("<1d", 0, DAY_MS),
+        ("1-3d", DAY_MS, 3 * DAY_MS),
+        ("3-7d", 3 * DAY_MS, 7 * DAY_MS),
+        (">7d", 7 * DAY_MS, i64::MAX),
+    ];
+    let exprs = buckets
+        .iter()
+        .map(|(k, lo, hi)| open.clone().and(age.clone().gt_eq(lit(*lo))).and(age.clone().lt(lit(*hi))).sum().alias(*k))
+        .collect();
     let row = Row::query(&t.frame, exprs)?;
-    let created_n = row.n("created");
-    Ok(vec![
-        MetricValue::count("tickets_created", created_n),
-        guarded(t, "tickets_solved", || Ok(MetricValue::count("tickets_solved", row.n("solved"))))?,
-        guarded(t, "completion_ratio", || {
-            Ok(MetricValue::ratio("completion_ratio", row.n("solved"), created_n, 100.0))
-        })?,
-        guarded(t, "backlog_end", || Ok(MetricValue::count("backlog_end", row.n("backlog_end"))))?,
-        guarded(t, "backlog_change", || {
-            let mut m = MetricValue::count("backlog_change", row.n("backlog_end") - row.n("backlog_start"));
-            m.n = row.n("backlog_end") as u64;
-            m.parts.insert("backlog_start".into(), row.n("backlog_start"));
-            m.parts.insert("backlog_end".into(), row.n("backlog_end"));
-            Ok(m)
-        })?,
-        guarded(t, "first_response_time", || Ok(duration_value("first_response_time", &row, "frt")))?,
-        guarded(t, "no_response_yet", || {
-            let mut m = MetricValue::count("no_response_yet", row.n("no_response"));
-            m.n = created_n as u64;
-            Ok(m)
-        })?,
-        guarded(t, "resolution_time", || Ok(duration_value("resolution_time", &row, "res")))?,
-    ])
+    let rows = buckets
+        .iter()
+        .map(|(k, _, _)| BreakdownRow {
+            key: k.to_string(),
+            values: vec![MetricValue::count("backlog_end", row.n(k))],
+            flags: vec![],
+        })
+        .collect();
+    Ok(Breakdown { id: "backlog_age".into(), dimension: "age".into(), rows, needs: vec![] })
+}
+
+fn sla_by_priority(t: &Source, _ctx: &Ctx, fr: Option<(Expr, Expr)>, res: Option<(Expr, Expr)>) -> Result<Breakdown> {
+    if !t.has("priority") || (fr.is_none() && res.is_none()) {
+        return Ok(Breakdown::not_available(
+            "sla_by_priority",
+            "priority",
+            vec!["tickets.priority".into(), "config.sla".into()],
+        ));
+    }
+    let mut exprs = Vec::new();
+    for (name, m) in [("fr", &fr), ("res", &res)] {
+        if let Some((considered, met)) = m {
+            exprs.push(considered.clone().sum().alias(format!("{name}_n")));
+            exprs.push(met.clone().sum().alias(format!("{name}_met")));
+        }
+    }
+    let rows = grouped(&t.frame, col("priority"), exprs)?
+        .into_iter()
+        .filter(|(_, r)| r.n("fr_n") + r.n("res_n") > 0.0)
+        .map(|(k, r)| {
+            let mut values = Vec::new();
+            if fr.is_some() {
+                values.push(MetricValue::ratio("sla_first_response", r.n("fr_met"), r.n("fr_n"), 100.0));
+            }
+            if res.is_some() {
+                values.push(MetricValue::ratio("sla_resolution", r.n("res_met"), r.n("res_n"), 100.0));
+            }
+            BreakdownRow { key: k, values, flags: vec![] }
+        })
+        .collect();
+    Ok(Breakdown { id: "sla_by_priority".into(), dimension: "priority".into(), rows, needs: vec![] })
 }

@@ -119,6 +119,8 @@ impl Fmt {
                     s
                 }
             }
+            Unit::Number => self.num(v, if v.abs() < 10.0 { 2 } else { 1 }),
+            Unit::Money => self.num(v, 2),
         }
     }
 
@@ -137,7 +139,7 @@ impl Fmt {
         let pts = if self.fr() { "pt" } else { "pts" };
         match unit {
             Unit::Percent | Unit::Score => format!("{} {pts}", self.signed(abs, 1)),
-            Unit::Count | Unit::Seconds => match d.rel {
+            Unit::Count | Unit::Seconds | Unit::Number | Unit::Money => match d.rel {
                 Some(r) if self.fr() => format!("{}\u{202F}%", self.signed(r * 100.0, 1)),
                 Some(r) => format!("{}%", self.signed(r * 100.0, 1)),
                 None if unit == Unit::Count => self.signed(abs, 0),

@@ -328,7 +328,7 @@ pub fn view(r: &Report) -> ReportView {
             })
         })
         .chain(r.comparisons.iter().filter(|c| c.current.excluded > 0).map(|c| QualityRow {
-            source: catalog::get(c.id).source.to_string(),
+            source: catalog::get(c.id).needs.first().and_then(|n| n.split('.').next()).unwrap_or("").to_string(),
             column: c.id.to_string(),
             problem: "impossible value (negative duration or score off the scale)".into(),
             count: fmt.num(c.current.excluded as f64, 0),

@@ -1,0 +1,340 @@
+//! Derived columns, computed once per run before any period: durations in calendar
+//! and business time, local weekday and hour, repeat contacts, the survey ↔ ticket
+//! link, and ticket CSAT ratings as survey responses.
+
+use crate::calendar::{BusinessClock, WeekHours};
+use crate::config::{Clock, Config};
+use crate::load::{Loaded, Source, SourceMeta};
+use anyhow::{bail, Result};
+use chrono::TimeZone;
+use chrono_tz::Tz;
+use polars::prelude::*;
+
+fn i64s(frame: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    Ok(frame.column(name)?.i64()?.iter().collect())
+}
+
+fn strs(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    Ok(frame.column(name)?.str()?.iter().map(|s| s.map(str::to_string)).collect())
+}
+
+fn secs(from: &str, to: &str) -> Expr {
+    (col(to) - col(from)).cast(DataType::Float64) / lit(1000.0)
+}
+
+/// Local weekday (0 = Monday) and hour of each timestamp.
+fn weekday_hour(ts: &[Option<i64>], tz: Tz) -> (Vec<Option<i32>>, Vec<Option<i32>>) {
+    use chrono::{Datelike, Timelike};
+    let mut wd = Vec::with_capacity(ts.len());
+    let mut hr = Vec::with_capacity(ts.len());
+    // The UTC offset changes rarely: cache it per UTC hour.
+    let mut cache: (i64, i64) = (i64::MIN, 0);
+    for t in ts {
+        match t {
+            Some(t) => {
+                let h = t.div_euclid(3_600_000);
+                if h != cache.0 {
+                    let off = chrono::Offset::fix(&tz.offset_from_utc_datetime(
+                        &chrono::DateTime::from_timestamp_millis(h * 3_600_000).expect("range").naive_utc(),
+                    ))
+                    .local_minus_utc() as i64;
+                    cache = (h, off * 1000);
+                }
+                let local = chrono::DateTime::from_timestamp_millis(t + cache.1).expect("range").naive_utc();
+                wd.push(Some(local.weekday().num_days_from_monday() as i32));
+                hr.push(Some(local.hour() as i32));
+            }
+            None => {
+                wd.push(None);
+                hr.push(None);
+            }
+        }
+    }
+    (wd, hr)
+}
+
+/// For each contact, whether another contact with the same key follows within
+/// `window_ms` (strictly after it). `keys` of None never repeat.
+fn followed_within(keys: &[Option<String>], times: &[Option<i64>], window_ms: i64) -> Vec<bool> {
+    let mut idx: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].is_some() && times[i].is_some()).collect();
+    idx.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(times[a].cmp(&times[b])).then(a.cmp(&b)));
+    let mut out = vec![false; keys.len()];
+    for w in idx.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if keys[a] == keys[b] {
+            let (ta, tb) = (times[a].expect("filtered"), times[b].expect("filtered"));
+            out[a] = tb - ta <= window_ms;
+        }
+    }
+    out
+}
+
+/// Null where the key is unknown: such a contact is neither a repeat nor not one.
+fn known(keys: &[Option<String>], flags: Vec<bool>) -> Vec<Option<bool>> {
+    keys.iter().zip(flags).map(|(k, f)| k.as_ref().map(|_| f)).collect()
+}
+
+fn add(frame: &mut DataFrame, s: Series) -> Result<()> {
+    frame.with_column(s.into_column())?;
+    Ok(())
+}
+
+fn add_exprs(frame: &mut DataFrame, exprs: Vec<Expr>) -> Result<()> {
+    if !exprs.is_empty() {
+        *frame = frame.clone().lazy().with_columns(exprs).collect()?;
+    }
+    Ok(())
+}
+
+/// Add the derived columns every period's computation uses.
+pub fn prepare(data: &mut Loaded, cfg: &Config, as_of: i64) -> Result<()> {
+    let tz = cfg.timezone()?;
+    let hours = cfg.calendar.as_ref().map(WeekHours::parse).transpose()?;
+    if let Some(t) = data.tickets.as_mut() {
+        prepare_tickets(t, cfg, tz, hours.as_ref(), as_of)?;
+    }
+    if let Some(c) = data.calls.as_mut() {
+        prepare_calls(c, cfg, tz)?;
+    }
+    repeat_contacts(data, cfg)?;
+    ticket_csat_as_responses(data, cfg)?;
+    if let (Some(s), Some(t)) = (data.surveys.as_mut(), data.tickets.as_ref()) {
+        link_surveys(s, t)?;
+    }
+    Ok(())
+}
+
+fn prepare_tickets(t: &mut Source, cfg: &Config, tz: Tz, hours: Option<&WeekHours>, as_of: i64) -> Result<()> {
+    let mut exprs = Vec::new();
+    if t.has("first_response_at") {
+        exprs.push(secs("created_at", "first_response_at").alias("frt_s"));
+    }
+    if t.has("solved_at") {
+        exprs.push(secs("created_at", "solved_at").alias("res_s"));
+        let first = if t.has("first_resolved_at") {
+            coalesce(&[col("first_resolved_at"), col("solved_at")])
+        } else {
+            col("solved_at")
+        };
+        exprs.push(((first - col("created_at")).cast(DataType::Float64) / lit(1000.0)).alias("first_res_s"));
+    }
+    let done = match (t.has("solved_at"), t.has("closed_at")) {
+        (true, true) => Some(coalesce(&[col("solved_at"), col("closed_at")])),
+        (true, false) => Some(col("solved_at")),
+        (false, true) => Some(col("closed_at")),
+        (false, false) => None,
+    };
+    if let Some(d) = done {
+        exprs.push(d.alias("done_at"));
+    }
+    exprs.push(((lit(as_of) - col("created_at")).cast(DataType::Float64) / lit(1000.0)).alias("age_asof_s"));
+    add_exprs(&mut t.frame, exprs)?;
+
+    let created = i64s(&t.frame, "created_at")?;
+    let (wd, hr) = weekday_hour(&created, tz);
+    add(&mut t.frame, Series::new("weekday".into(), wd))?;
+    add(&mut t.frame, Series::new("hour".into(), hr))?;
+
+    if let Some(hours) = hours {
+        let responded = if t.has("first_response_at") { Some(i64s(&t.frame, "first_response_at")?) } else { None };
+        let solved = if t.has("solved_at") { Some(i64s(&t.frame, "solved_at")?) } else { None };
+        // One clock over every day the tickets and as-of touch.
+        let all = created.iter().chain(responded.iter().flatten()).chain(solved.iter().flatten()).flatten();
+        let (lo, hi) = all.copied().chain([as_of]).fold((i64::MAX, i64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        let day = |ms: i64| crate::load::parse::local_date(ms, tz).expect("in chrono's range");
+        let clock = BusinessClock::new(hours, tz, day(lo), day(hi));
+        let since_created = |to: &mut dyn FnMut(usize) -> Option<i64>| -> Vec<Option<f64>> {
+            created.iter().enumerate().map(|(i, a)| Some(clock.seconds_between((*a)?, to(i)?))).collect()
+        };
+        if let Some(r) = &responded {
+            add(&mut t.frame, Series::new("frt_bs".into(), since_created(&mut |i| r[i])))?;
+        }
+        if let Some(sv) = &solved {
+            add(&mut t.frame, Series::new("res_bs".into(), since_created(&mut |i| sv[i])))?;
+        }
+        add(&mut t.frame, Series::new("age_asof_bs".into(), since_created(&mut |_| Some(as_of))))?;
+    }
+    if cfg.sla.clock == Clock::Business && hours.is_none() {
+        bail!("[sla] clock = \"business\" needs a [calendar]");
+    }
+    Ok(())
+}
+
+fn prepare_calls(c: &mut Source, _cfg: &Config, tz: Tz) -> Result<()> {
+    if c.has("talk_seconds") {
+        let part = |n: &str| if c.has(n) { col(n).fill_null(lit(0.0)) } else { lit(0.0) };
+        let handle = col("talk_seconds") + part("hold_seconds") + part("acw_seconds");
+        add_exprs(&mut c.frame, vec![handle.alias("handle_s")])?;
+    }
+    let offered = i64s(&c.frame, "offered_at")?;
+    let (wd, hr) = weekday_hour(&offered, tz);
+    add(&mut c.frame, Series::new("weekday".into(), wd))?;
+    add(&mut c.frame, Series::new("hour".into(), hr))?;
+    let inbound = if c.has("direction") {
+        strs(&c.frame, "direction")?.into_iter().map(|d| d.is_none_or(|d| d == "inbound")).collect()
+    } else {
+        vec![true; offered.len()]
+    };
+    c.frame.with_column(BooleanChunked::from_iter_values("inbound".into(), inbound.into_iter()).into_column())?;
+    Ok(())
+}
+
+/// `repeat_contact` on tickets (same customer and reason, ticket or inbound call, within
+/// repeat_contact_days) and `repeat_call` on calls (same customer, inbound call, within
+/// repeat_call_days).
+fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
+    let day = 86_400_000.0;
+    if let Some(c) = data.calls.as_mut().filter(|c| c.has("customer_id")) {
+        let inbound: Vec<bool> = c.frame.column("inbound")?.bool()?.iter().map(|b| b.unwrap_or(false)).collect();
+        let cust: Vec<Option<String>> =
+            strs(&c.frame, "customer_id")?.into_iter().zip(&inbound).map(|(k, i)| k.filter(|_| *i)).collect();
+        let times = i64s(&c.frame, "offered_at")?;
+        let rep = followed_within(&cust, &times, (cfg.metrics.repeat_call_days * day) as i64);
+        add(&mut c.frame, Series::new("repeat_call".into(), known(&cust, rep)))?;
+    }
+    let Some(t) = data.tickets.as_ref().filter(|t| t.has("customer_id") && t.has("reason")) else {
+        return Ok(());
+    };
+    let n_t = t.frame.height();
+    let key = |c: Option<String>, r: Option<String>| Some(format!("{}\u{1f}{}", c?, r?));
+    let mut keys: Vec<Option<String>> =
+        strs(&t.frame, "customer_id")?.into_iter().zip(strs(&t.frame, "reason")?).map(|(c, r)| key(c, r)).collect();
+    let mut times = i64s(&t.frame, "created_at")?;
+    if let Some(c) = data.calls.as_ref().filter(|c| c.has("customer_id") && c.has("reason")) {
+        let inbound: Vec<bool> = c.frame.column("inbound")?.bool()?.iter().map(|b| b.unwrap_or(false)).collect();
+        for ((k, r), i) in strs(&c.frame, "customer_id")?.into_iter().zip(strs(&c.frame, "reason")?).zip(inbound) {
+            keys.push(if i { key(k, r) } else { None });
+        }
+        times.extend(i64s(&c.frame, "offered_at")?);
+    }
+    let mut rep = known(&keys, followed_within(&keys, &times, (cfg.metrics.repeat_contact_days * day) as i64));
+    rep.truncate(n_t);
+    let t = data.tickets.as_mut().expect("checked");
+    add(&mut t.frame, Series::new("repeat_contact".into(), rep))?;
+    Ok(())
+}
+
+/// tickets.csat_score becomes CSAT responses at the ticket's solved_at (rescaled onto
+/// the survey scale when asked), marked `from_ticket`.
+fn ticket_csat_as_responses(data: &mut Loaded, cfg: &Config) -> Result<()> {
+    let Some(t) = data.tickets.as_ref().filter(|t| t.has("csat_score") && t.has("solved_at")) else {
+        if let Some(s) = data.surveys.as_mut() {
+            add_exprs(&mut s.frame, vec![lit(false).alias("from_ticket")])?;
+        }
+        return Ok(());
+    };
+    let sv = &cfg.surveys;
+    let (tmin, tmax) = (cfg.tickets.csat_min.unwrap_or(sv.csat_min), cfg.tickets.csat_max.unwrap_or(sv.csat_max));
+    let same_scale = tmin == sv.csat_min && tmax == sv.csat_max;
+    let score = if !same_scale && cfg.tickets.csat_rescale {
+        lit(sv.csat_min) + (col("csat_score") - lit(tmin)) * lit((sv.csat_max - sv.csat_min) / (tmax - tmin))
+    } else {
+        col("csat_score")
+    };
+    let mut cols = vec![
+        col("solved_at").alias("responded_at"),
+        lit("csat").alias("kind"),
+        score.alias("score"),
+        col("ticket_id"),
+        lit(true).alias("from_ticket"),
+        // The scale of a ticket rating, to refuse mixing scales in a period.
+        lit(if same_scale || cfg.tickets.csat_rescale { 0.0 } else { 1.0 }).alias("foreign_scale"),
+    ];
+    for c in ["channel", "agent", "team", "reason"] {
+        if t.has(c) {
+            cols.push(col(c));
+        }
+    }
+    let from_tickets = t
+        .frame
+        .clone()
+        .lazy()
+        .filter(col("csat_score").is_not_null().and(col("solved_at").is_not_null()))
+        .select(cols)
+        .collect()?;
+    match data.surveys.as_mut() {
+        Some(s) => {
+            add_exprs(&mut s.frame, vec![lit(false).alias("from_ticket"), lit(0.0).alias("foreign_scale")])?;
+            // Same columns, same order, same types: then stack.
+            let schema = s.frame.schema().clone();
+            let aligned: Vec<Expr> = schema
+                .iter()
+                .map(|(name, dt)| {
+                    if from_tickets.get_column_names().iter().any(|c| *c == name) {
+                        col(name.clone()).cast(dt.clone())
+                    } else {
+                        lit(NULL).cast(dt.clone()).alias(name.clone())
+                    }
+                })
+                .collect();
+            let extra = from_tickets.lazy().select(aligned).collect()?;
+            s.frame.vstack_mut(&extra)?;
+            s.frame.rechunk_mut();
+        }
+        None => {
+            let rows = from_tickets.height() as u64;
+            data.surveys = Some(Source {
+                name: "surveys",
+                frame: from_tickets,
+                meta: SourceMeta {
+                    name: "surveys".into(),
+                    path: "(tickets.csat_score)".into(),
+                    format: "derived".into(),
+                    profile: String::new(),
+                    rows_read: rows,
+                    rows_kept: rows,
+                    coverage: None,
+                    mapped_columns: vec![],
+                    issues: vec![],
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A response linked to a ticket takes the ticket's channel, agent, team, reason,
+/// sub-reason, product and location where it has none of its own.
+fn link_surveys(s: &mut Source, t: &Source) -> Result<()> {
+    if !s.has("ticket_id") {
+        return Ok(());
+    }
+    let attrs: Vec<&str> = ["channel", "agent", "team", "reason", "sub_reason", "product", "location"]
+        .into_iter()
+        .filter(|c| t.has(c))
+        .collect();
+    if attrs.is_empty() {
+        return Ok(());
+    }
+    let mut right = vec![col("ticket_id")];
+    right.extend(attrs.iter().map(|c| col(*c).alias(format!("__t_{c}"))));
+    // One row per ticket id, so the join never multiplies responses.
+    let tickets =
+        t.frame.clone().lazy().select(right).unique_stable(Some(cols(["ticket_id"])), UniqueKeepStrategy::First);
+    let mut joined =
+        s.frame.clone().lazy().join(tickets, [col("ticket_id")], [col("ticket_id")], JoinArgs::new(JoinType::Left));
+    let mut exprs = Vec::new();
+    for c in &attrs {
+        let e = if s.has(c) { coalesce(&[col(*c), col(format!("__t_{c}"))]) } else { col(format!("__t_{c}")) };
+        exprs.push(e.alias(*c));
+    }
+    joined = joined.with_columns(exprs);
+    let drop: Vec<String> = attrs.iter().map(|c| format!("__t_{c}")).collect();
+    s.frame = joined.drop(cols(drop)).collect()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeats_follow_within_the_window_per_key() {
+        let k = |s: &str| Some(s.to_string());
+        let keys = vec![k("a"), k("b"), k("a"), k("a"), None];
+        let day = 86_400_000;
+        let times = vec![Some(0), Some(day), Some(3 * day), Some(20 * day), Some(day)];
+        // a@0 → a@3d within 7 d: repeat; a@3d → a@20d: no; a@20d last: no; b alone: no.
+        assert_eq!(followed_within(&keys, &times, 7 * day), vec![true, false, false, false, false]);
+    }
+}

@@ -1,0 +1,82 @@
+//! Volume across sources: distinct customers and the weekday × hour heat map.
+
+use super::{Breakdown, BreakdownRow, Ctx, MetricValue};
+use crate::load::Loaded;
+use anyhow::Result;
+use chrono::Datelike;
+use polars::prelude::*;
+use std::collections::HashSet;
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+fn ids(frame: &DataFrame, filter: Expr, column: &str) -> Result<Vec<String>> {
+    let df = frame.clone().lazy().filter(filter.and(col(column).is_not_null())).select([col(column)]).collect()?;
+    Ok(df.column(column)?.str()?.iter().flatten().map(str::to_string).collect())
+}
+
+pub fn compute(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
+    let id = "unique_customers";
+    let t = data.tickets.as_ref().filter(|t| t.has("customer_id"));
+    let c = data.calls.as_ref().filter(|c| c.has("customer_id"));
+    if t.is_none() && c.is_none() {
+        return Ok(vec![MetricValue::not_available(id, vec!["tickets.customer_id or calls.customer_id".into()])]);
+    }
+    let mut seen: HashSet<String> = HashSet::new();
+    if let Some(t) = t {
+        seen.extend(ids(&t.frame, ctx.window.contains("created_at"), "customer_id")?);
+    }
+    if let Some(c) = c {
+        let m = super::calls_masks(c, ctx.window, &ctx.cfg.calls);
+        seen.extend(ids(&c.frame, m.offered, "customer_id")?);
+    }
+    Ok(vec![MetricValue::count(id, seen.len() as f64)])
+}
+
+fn counts(frame: &DataFrame, filter: Expr) -> Result<[[f64; 24]; 7]> {
+    let mut grid = [[0.0; 24]; 7];
+    let df = frame
+        .clone()
+        .lazy()
+        .filter(filter)
+        .group_by([col("weekday"), col("hour")])
+        .agg([len().cast(DataType::Float64).alias("n")])
+        .collect()?;
+    let (w, h, n) = (df.column("weekday")?.i32()?, df.column("hour")?.i32()?, df.column("n")?.f64()?);
+    for ((w, h), n) in w.iter().zip(h.iter()).zip(n.iter()) {
+        if let (Some(w), Some(h), Some(n)) = (w, h, n) {
+            grid[w as usize][h as usize] = n;
+        }
+    }
+    Ok(grid)
+}
+
+/// 168 cells, Monday 00h first: tickets created and inbound calls offered, and their
+/// sum per day of that weekday in the period.
+pub fn weekday_hour(data: &Loaded, ctx: &Ctx) -> Result<Option<Breakdown>> {
+    let Some(t) = &data.tickets else { return Ok(None) };
+    let tickets = counts(&t.frame, ctx.window.contains("created_at"))?;
+    let calls = match &data.calls {
+        Some(c) => counts(&c.frame, super::calls_masks(c, ctx.window, &ctx.cfg.calls).offered)?,
+        None => [[0.0; 24]; 7],
+    };
+    let mut per_weekday = [0.0f64; 7];
+    let mut d = ctx.period.start;
+    while d < ctx.period.end {
+        per_weekday[d.weekday().num_days_from_monday() as usize] += 1.0;
+        d = d.succ_opt().expect("date");
+    }
+    let mut rows = Vec::with_capacity(168);
+    for (w, name) in WEEKDAYS.iter().enumerate() {
+        for h in 0..24 {
+            let (tk, cl) = (tickets[w][h], calls[w][h]);
+            let mut per_day = MetricValue::ratio("contacts_per_day", tk + cl, per_weekday[w], 1.0);
+            per_day.n = (tk + cl) as u64;
+            rows.push(BreakdownRow {
+                key: format!("{name} {h:02}"),
+                values: vec![MetricValue::count("tickets", tk), MetricValue::count("calls", cl), per_day],
+                flags: vec![],
+            });
+        }
+    }
+    Ok(Some(Breakdown { id: "contacts_by_weekday_hour".into(), dimension: "weekday_hour".into(), rows, needs: vec![] }))
+}
