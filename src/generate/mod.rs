@@ -411,7 +411,7 @@ fn tickets_for_day(
         } else {
             add_business(created, frt_secs)
         };
-        let one_touch = (ch == "chat" || ch == "phone") && r.chance(0.55);
+        let one_touch = r.chance(if ch == "chat" || ch == "phone" { 0.6 } else { 0.35 });
         let never_solved = r.chance(0.008);
         let incident_f = if in_incident { 1.8 } else { 1.0 };
         let (replies, mut solved) = if one_touch {
@@ -671,12 +671,15 @@ fn write_agent_time(g: &mut Gen, opts: &Options) -> Result<()> {
         let wd = d.weekday().num_days_from_monday();
         for (i, a) in AGENTS.iter().enumerate() {
             let handling = g.handling.get(&(d, i)).copied().unwrap_or(0.0);
-            let works = wd < 5 || (wd == 5 && (d.iso_week().week() as usize + i) % 3 == 0) || handling > 0.0;
-            if !works {
+            if handling <= 0.0 {
                 continue;
             }
-            let scheduled = if wd == 5 { 4.0 * 3600.0 } else { a.hours * 3600.0 };
-            let logged = (scheduled * (0.88 + 0.11 * rng.f64())).max(handling);
+            // Time scheduled on the contact queues: set so that agents run at about 70%
+            // utilization, the two overloaded ones above 90%, within their contract hours.
+            let cap = if wd == 5 { 4.0 } else { a.hours } * 3600.0;
+            let u = if a.load > 2.0 { 0.93 } else { (0.70 + 0.05 * rng.normal()).clamp(0.55, 0.85) };
+            let scheduled = ((handling / u / 900.0).ceil() * 900.0).clamp(1800.0, cap);
+            let logged = (scheduled * (0.9 + 0.09 * rng.f64())).max(handling);
             w.write_record([
                 a.name.to_string(),
                 d.to_string(),
