@@ -46,6 +46,7 @@ pub fn summary(cmp: &[Comparison], drivers: &Drivers, fmt: &Fmt) -> Vec<String> 
             };
             let weight = match c.unit {
                 Unit::Percent | Unit::Score => d.abs.unwrap_or(0.0).abs() / 10.0,
+                Unit::Scale => d.abs.unwrap_or(0.0).abs(),
                 _ => d.rel.unwrap_or(0.0).abs(),
             } + if d.direction == Direction::Worsened { 0.05 } else { 0.0 }
                 + if missed { 0.5 } else { 0.0 };

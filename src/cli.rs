@@ -37,6 +37,9 @@ pub struct PeriodArgs {
     /// the current time, recorded in the report.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
+    /// Print each stage's wall time to stderr at the end.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]

@@ -117,7 +117,7 @@ pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64), better: Be
             },
             "Poisson test on the two counts (per day), p < 0.05",
         ),
-        Unit::Number | Unit::Money => (None, "not tested"),
+        Unit::Number | Unit::Money | Unit::Scale => (None, "not tested"),
     };
     let significant = match def.unit {
         Unit::Seconds => Some(
@@ -137,6 +137,33 @@ pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64), better: Be
         }
     };
     Delta { abs: Some(abs), rel, direction, significant, p_value, test }
+}
+
+/// A breakdown in the three periods, for metrics.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakdownComparison {
+    pub id: &'static str,
+    pub dimension: String,
+    pub current: crate::metrics::Breakdown,
+    pub previous: crate::metrics::Breakdown,
+    pub year_ago: crate::metrics::Breakdown,
+}
+
+pub fn breakdowns(p: &Periods) -> Vec<BreakdownComparison> {
+    p.current
+        .breakdowns
+        .iter()
+        .map(|b| {
+            let id = crate::metrics::catalog::get(&b.id).id;
+            BreakdownComparison {
+                id,
+                dimension: b.dimension.clone(),
+                current: b.clone(),
+                previous: p.previous.breakdown(id).clone(),
+                year_ago: p.year_ago.breakdown(id).clone(),
+            }
+        })
+        .collect()
 }
 
 pub struct Periods<'a> {

@@ -55,7 +55,7 @@ pub struct SlaSection {
     pub resolution: BTreeMap<String, f64>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TicketsSection {
     /// The scale of tickets.csat_score; default: the survey CSAT scale.
@@ -63,12 +63,6 @@ pub struct TicketsSection {
     pub csat_max: Option<f64>,
     /// Map tickets.csat_score linearly onto the survey scale when the scales differ.
     pub csat_rescale: bool,
-}
-
-impl Default for TicketsSection {
-    fn default() -> Self {
-        TicketsSection { csat_min: None, csat_max: None, csat_rescale: false }
-    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -343,7 +337,7 @@ impl Config {
                 if !matches!(prio.as_str(), "low" | "normal" | "high" | "urgent") {
                     bail!("[sla.{name}] {prio}: expected a priority (low, normal, high, urgent)");
                 }
-                if !(*secs > 0.0) {
+                if secs.is_nan() || *secs <= 0.0 {
                     bail!("[sla.{name}] {prio} = {secs}: a target is a positive number of seconds");
                 }
             }

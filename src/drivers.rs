@@ -126,7 +126,7 @@ pub fn compute(data: &Loaded, cfg: &Config, cur: Window, prev: Window) -> Result
                     t.frame.clone().lazy().select([col("ticket_id"), col(field)]),
                     [col("ticket_id")],
                     [col("ticket_id")],
-                    JoinArgs::new(JoinType::Inner),
+                    crate::metrics::join_args(JoinType::Inner),
                 )
                 .collect()?;
             let pos = per_key(&joined, field, lit(true), col("score").gt_eq(lit(sv.csat_positive_min)).sum())?;

@@ -66,7 +66,7 @@ impl Sets {
 }
 
 fn report(args: cli::ReportArgs) -> Result<()> {
-    let progress = progress::Progress::new(9, args.quiet);
+    let progress = progress::Progress::new(9, args.quiet, args.period.timings);
     progress.stage("plan");
     let plan = plan::resolve(&args.period)?;
     let lang = Lang::parse(args.lang.as_deref().unwrap_or(&plan.config.report.language))?;
@@ -76,7 +76,7 @@ fn report(args: cli::ReportArgs) -> Result<()> {
     progress.stage("compute");
     let sets = Sets::compute(&data, &plan)?;
     progress.stage("compare");
-    let comparisons = compare_stage(&plan, &sets);
+    let (comparisons, breakdowns) = compare_stage(&plan, &sets);
     progress.stage("drivers");
     let drivers = drivers_stage(&data, &plan)?;
     let fmt = Fmt::new(lang);
@@ -100,6 +100,7 @@ fn report(args: cli::ReportArgs) -> Result<()> {
         timezone: plan.config.report.timezone.clone(),
         sources: data.sources().map(|s| s.meta.clone()).collect(),
         comparisons,
+        breakdowns,
         drivers,
         summary,
         actions,
@@ -124,23 +125,33 @@ fn report(args: cli::ReportArgs) -> Result<()> {
 
 /// Load every input and add the derived columns the metrics use.
 fn load_stage(plan: &plan::ReportPlan) -> Result<load::Loaded> {
+    let t = std::time::Instant::now();
     let mut data = load::load_all(&plan.config, &plan.base_dir)?;
+    let read = t.elapsed();
     metrics::prepare::prepare(&mut data, &plan.config, plan.as_of.timestamp_millis())?;
+    if plan.timings {
+        eprintln!(
+            "csreport: timing load: read and type {:.3} s, derived columns {:.3} s",
+            read.as_secs_f64(),
+            (t.elapsed() - read).as_secs_f64()
+        );
+    }
     Ok(data)
 }
 
-fn compare_stage(plan: &plan::ReportPlan, sets: &Sets) -> Vec<compare::Comparison> {
+fn compare_stage(
+    plan: &plan::ReportPlan,
+    sets: &Sets,
+) -> (Vec<compare::Comparison>, Vec<compare::BreakdownComparison>) {
     let trend: Vec<MetricSet> = plan.trend.iter().map(|p| sets.get(p).clone()).collect();
-    compare::compare(
-        &compare::Periods {
-            current: sets.get(&plan.period),
-            previous: sets.get(&plan.previous),
-            year_ago: sets.get(&plan.year_ago),
-            trend: &trend,
-            days: (plan.period.days() as f64, plan.previous.days() as f64, plan.year_ago.days() as f64),
-        },
-        &plan.config,
-    )
+    let periods = compare::Periods {
+        current: sets.get(&plan.period),
+        previous: sets.get(&plan.previous),
+        year_ago: sets.get(&plan.year_ago),
+        trend: &trend,
+        days: (plan.period.days() as f64, plan.previous.days() as f64, plan.year_ago.days() as f64),
+    };
+    (compare::compare(&periods, &plan.config), compare::breakdowns(&periods))
 }
 
 fn drivers_stage(data: &load::Loaded, plan: &plan::ReportPlan) -> Result<drivers::Drivers> {
@@ -240,17 +251,25 @@ fn charts_stage(
     Ok(out)
 }
 
-/// metrics.json: every metric for the current, previous and year-ago periods.
+/// The version of the metric definitions (bumped when a definition changes).
+pub const DEFINITIONS_VERSION: u32 = 1;
+
+/// metrics.json: every metric for the current, previous and year-ago periods
+/// (schema in docs/metrics-json.md).
 fn metrics_json(r: &render::Report) -> Result<String> {
     let metrics: Vec<serde_json::Value> = r
         .comparisons
         .iter()
         .map(|c| {
+            let def = metrics::catalog::get(c.id);
             serde_json::json!({
                 "id": c.id,
+                "label": def.label_en,
+                "family": def.family,
                 "unit": c.unit,
                 "better": c.better,
-                "definition": metrics::catalog::get(c.id).definition,
+                "definition": def.definition,
+                "variant": c.current.variant,
                 "current": c.current,
                 "previous": c.previous,
                 "year_ago": c.year_ago,
@@ -258,44 +277,128 @@ fn metrics_json(r: &render::Report) -> Result<String> {
                 "vs_year_ago": c.vs_year_ago,
                 "trend": c.trend,
                 "target": c.target,
+                "target_met": c.target_met,
             })
         })
         .collect();
+    let breakdowns: Vec<serde_json::Value> = r
+        .breakdowns
+        .iter()
+        .map(|b| {
+            let def = metrics::catalog::get(b.id);
+            serde_json::json!({
+                "id": b.id,
+                "label": def.label_en,
+                "family": def.family,
+                "definition": def.definition,
+                "dimension": b.dimension,
+                "current": b.current,
+                "previous": b.previous,
+                "year_ago": b.year_ago,
+            })
+        })
+        .collect();
+    let span =
+        |p: &period::Period| serde_json::json!({ "id": p.to_string(), "start": p.start, "end_exclusive": p.end });
     let doc = serde_json::json!({
         "schema_version": 1,
         "tool": format!("csreport {VERSION}"),
+        "definitions_version": DEFINITIONS_VERSION,
         "period": { "id": r.period.to_string(), "start": r.period.start, "end_exclusive": r.period.end, "partial": r.partial },
-        "previous": { "id": r.previous.to_string(), "start": r.previous.start, "end_exclusive": r.previous.end },
-        "year_ago": { "id": r.year_ago.to_string(), "start": r.year_ago.start, "end_exclusive": r.year_ago.end },
+        "previous": span(&r.previous),
+        "year_ago": span(&r.year_ago),
         "trend_periods": r.trend.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         "timezone": r.timezone,
         "as_of": r.as_of,
         "metrics": metrics,
+        "breakdowns": breakdowns,
         "drivers": r.drivers,
     });
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
 }
 
 fn metrics_command(args: cli::MetricsArgs) -> Result<()> {
+    let progress = progress::Progress::new(5, true, args.period.timings);
+    progress.stage("plan");
     let plan = plan::resolve(&args.period)?;
+    progress.stage("load");
     let data = load_stage(&plan)?;
-    let set = metrics::compute(&data, &plan.config, &plan.period, plan.as_of.timestamp_millis())?;
+    progress.stage("compute");
+    let sets = Sets::compute(&data, &plan)?;
+    progress.stage("compare");
+    let (comparisons, breakdowns) = compare_stage(&plan, &sets);
+    progress.stage("output");
     match args.format {
-        MetricsFormat::Json => println!("{}", serde_json::to_string_pretty(&set)?),
-        MetricsFormat::Table => {
-            let fmt = Fmt::new(Lang::En);
-            println!("{:<28} {:>14} {:>10}  id", format!("period {}", set.period), "value", "n");
-            for m in &set.metrics {
-                let v = if m.is_available() {
-                    fmt.value(m.def().unit, m.value)
-                } else {
-                    format!("needs {}", m.needs.join(","))
-                };
-                println!("{:<28} {:>14} {:>10}  {}", fmt.label(&m.id), v, m.n, m.id);
-            }
+        MetricsFormat::Json => {
+            let drivers = drivers_stage(&data, &plan)?;
+            let report = render::Report {
+                title: plan.config.report.title.clone(),
+                lang: Lang::En,
+                period: plan.period.clone(),
+                previous: plan.previous.clone(),
+                year_ago: plan.year_ago.clone(),
+                trend: plan.trend.clone(),
+                partial: plan.partial,
+                as_of: plan.as_of.with_timezone(&plan.tz).format("%Y-%m-%d %H:%M %Z").to_string(),
+                timezone: plan.config.report.timezone.clone(),
+                sources: data.sources().map(|s| s.meta.clone()).collect(),
+                comparisons,
+                breakdowns,
+                drivers,
+                summary: vec![],
+                actions: vec![],
+                charts: vec![],
+                version: VERSION.to_string(),
+            };
+            print!("{}", metrics_json(&report)?);
         }
+        MetricsFormat::Table => print!("{}", metrics_table(&plan, &comparisons)),
     }
+    progress.finish();
     Ok(())
+}
+
+/// The scalar metrics as an aligned text table, by family.
+fn metrics_table(plan: &plan::ReportPlan, comparisons: &[compare::Comparison]) -> String {
+    let fmt = Fmt::new(Lang::En);
+    let mut out = format!(
+        "{} ({}), compared with {}; as of {}\n",
+        plan.period,
+        fmt.range(plan.period.start, plan.period.last_day()),
+        plan.previous,
+        plan.as_of.with_timezone(&plan.tz).format("%Y-%m-%d %H:%M %Z"),
+    );
+    let mut family = None;
+    for c in comparisons {
+        let def = metrics::catalog::get(c.id);
+        if family != Some(def.family) {
+            family = Some(def.family);
+            out.push_str(&format!(
+                "\n{:<46} {:>12} {:>12} {:>11} {:>9}  id\n",
+                format!("{:?}", def.family),
+                "value",
+                "previous",
+                "change",
+                "n"
+            ));
+        }
+        let value = if c.current.is_available() {
+            fmt.value(c.unit, c.current.value)
+        } else {
+            format!("needs {}", c.current.needs.join(", "))
+        };
+        out.push_str(&format!(
+            "{:<46} {:>12} {:>12} {:>11} {:>9}  {}\n",
+            fmt.label(c.id),
+            value,
+            fmt.value(c.unit, c.previous.value),
+            fmt.delta(c.unit, &c.vs_previous),
+            c.current.n,
+            c.id
+        ));
+    }
+    out.push_str("\nBreakdowns (per channel, priority, agent, team, hour …) are in --format json.\n");
+    out
 }
 
 fn sample_data(args: cli::SampleArgs) -> Result<()> {

@@ -23,6 +23,8 @@ pub struct ReportPlan {
     pub as_of: DateTime<Utc>,
     /// The period has not ended at `as_of`.
     pub partial: bool,
+    /// --timings: stage durations on stderr.
+    pub timings: bool,
 }
 
 pub fn parse_as_of(s: &str, tz: Tz) -> Result<DateTime<Utc>> {
@@ -75,5 +77,6 @@ pub fn resolve(args: &PeriodArgs) -> Result<ReportPlan> {
         period,
         as_of,
         partial,
+        timings: args.timings,
     })
 }

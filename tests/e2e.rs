@@ -227,3 +227,69 @@ fn committed_sample_data_is_what_the_generator_writes() {
         assert!(fresh == committed, "sample-data/{f} is not what the generator writes today: regenerate it");
     }
 }
+
+#[test]
+fn metrics_json_has_every_metric_for_three_periods_and_matches_the_metrics_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("q3");
+    report_q3(&out);
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let scalars: Vec<&str> = csreport::metrics::catalog::CATALOG
+        .iter()
+        .filter(|m| m.kind == csreport::metrics::catalog::Kind::Scalar)
+        .map(|m| m.id)
+        .collect();
+    let ids: Vec<&str> = file["metrics"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, scalars);
+    for m in file["metrics"].as_array().unwrap() {
+        for p in ["current", "previous", "year_ago"] {
+            assert_eq!(m[p]["id"], m["id"], "{p} of {}", m["id"]);
+            assert!(m[p]["n"].is_u64(), "{p} of {} has no n", m["id"]);
+            assert!(m[p]["needs"].is_null(), "{} is not available on sample-data: {}", m["id"], m[p]["needs"]);
+        }
+    }
+    let sl = file["metrics"].as_array().unwrap().iter().find(|m| m["id"] == "service_level").unwrap();
+    assert_eq!(sl["variant"], "abandons_negative");
+    assert_eq!(sl["current"]["variants"].as_object().unwrap().len(), 3);
+    let b: Vec<&str> = file["breakdowns"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert!(
+        b.contains(&"by_agent") && b.contains(&"contacts_by_weekday_hour") && b.contains(&"sla_by_priority"),
+        "{b:?}"
+    );
+    // The two overloaded agents of the generator are flagged.
+    let workload = file["breakdowns"].as_array().unwrap().iter().find(|b| b["id"] == "workload").unwrap();
+    let flagged: Vec<&str> = workload["current"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["flags"].as_array().is_some_and(|f| !f.is_empty()))
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["Bruno Silva", "Kenji Sato"]);
+
+    let printed = ok(&[
+        "metrics",
+        "-c",
+        "sample-data/report.toml",
+        "--period",
+        "2026-Q3",
+        "--as-of",
+        "2026-11-23T06:00:00",
+        "--format",
+        "json",
+    ]);
+    let cmd: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
+    assert_eq!(cmd["metrics"], file["metrics"]);
+    assert_eq!(cmd["breakdowns"], file["breakdowns"]);
+}
+
+#[test]
+fn metrics_table_lists_every_family() {
+    let out = ok(&["metrics", "-c", "sample-data/report.toml", "--period", "2026-Q3", "--as-of", "2026-11-23"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for family in ["Volume", "Responsiveness", "Quality", "Calls", "Customer", "Agents", "Cost"] {
+        assert!(text.lines().any(|l| l.starts_with(family)), "{family} missing:\n{text}");
+    }
+    assert!(text.contains("First contact resolution") && text.contains("fcr"), "{text}");
+}

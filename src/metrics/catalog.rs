@@ -13,6 +13,8 @@ pub enum Unit {
     Seconds,
     /// A score on its own scale (NPS −100…+100, CES 1–7); deltas are in points.
     Score,
+    /// A mean on a bounded scale (CES 1–7); deltas are in points.
+    Scale,
     /// A plain number (per day, per ticket, a coefficient).
     Number,
     /// An amount in the configured currency.
@@ -161,7 +163,7 @@ pub const CATALOG: &[MetricDef] = &[
        "CSAT responses in the period scoring at least csat_positive_min (default 4 on 1–5) / CSAT responses × 100; the mean score is in `parts`. tickets.csat_score counts as a response at the ticket's solved_at. Scores off the scale are excluded and counted; two scales in one period are refused unless [tickets] csat_rescale."),
     m!("nps", "NPS", "NPS", Score, Higher, Customer, Scalar, ["surveys.kind", "surveys.score"],
        "% promoters (9–10) − % detractors (0–6) among NPS responses in the period, passives in the denominator; −100 to +100. Scores off 0–10 are excluded and counted."),
-    m!("ces", "Customer effort score (mean)", "Effort client (moyenne)", Score, Higher, Customer, Scalar, ["surveys.kind", "surveys.score"],
+    m!("ces", "Customer effort score (mean)", "Effort client (moyenne)", Scale, Higher, Customer, Scalar, ["surveys.kind", "surveys.score"],
        "Mean CES score in the period on [surveys] ces_min–ces_max (default 1–7, higher = easier, CES 2.0); % agree (≥ ces_agree_min, default 5) is in `parts`. With ces_higher_is_easier = false (CES 1.0) lower is better."),
     m!("survey_response_rate", "Survey response rate", "Taux de réponse aux enquêtes", Percent, Higher, Customer, Scalar, ["surveys.ticket_id", "tickets.solved_at"],
        "Tickets solved in the period with at least one CSAT response linked by ticket_id (at any time) / tickets solved in the period × 100."),
@@ -169,7 +171,7 @@ pub const CATALOG: &[MetricDef] = &[
        "csat per channel (the response's, else its ticket's)."),
     m!("csat_by_reason", "CSAT by reason", "CSAT par motif", Percent, Higher, Customer, Breakdown, ["surveys.kind"],
        "csat per contact reason (the response's, else its ticket's): the heat map with ces_by_reason."),
-    m!("ces_by_reason", "CES by reason", "Effort client par motif", Score, Higher, Customer, Breakdown, ["surveys.kind"],
+    m!("ces_by_reason", "CES by reason", "Effort client par motif", Scale, Higher, Customer, Breakdown, ["surveys.kind"],
        "ces per contact reason (the response's, else its ticket's)."),
     // Agents and teams
     m!("by_agent", "Per agent", "Par agent", Count, Neither, Agents, Breakdown, ["tickets.agent"],
@@ -238,6 +240,7 @@ pub fn markdown() -> String {
                 Unit::Percent => "%",
                 Unit::Seconds => "seconds",
                 Unit::Score => "score",
+                Unit::Scale => "scale",
                 Unit::Number => "number",
                 Unit::Money => "money",
             };

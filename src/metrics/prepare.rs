@@ -54,23 +54,49 @@ fn weekday_hour(ts: &[Option<i64>], tz: Tz) -> (Vec<Option<i32>>, Vec<Option<i32
 }
 
 /// For each contact, whether another contact with the same key follows within
-/// `window_ms` (strictly after it). `keys` of None never repeat.
-fn followed_within(keys: &[Option<String>], times: &[Option<i64>], window_ms: i64) -> Vec<bool> {
-    let mut idx: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].is_some() && times[i].is_some()).collect();
-    idx.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(times[a].cmp(&times[b])).then(a.cmp(&b)));
+/// `window_ms` (at the same instant or later). Contacts without a key never repeat.
+fn followed_within(keys: &[Option<u64>], times: &[Option<i64>], window_ms: i64) -> Vec<bool> {
+    let mut idx: Vec<(u64, i64, usize)> = (0..keys.len()).filter_map(|i| Some((keys[i]?, times[i]?, i))).collect();
+    idx.sort_unstable();
     let mut out = vec![false; keys.len()];
     for w in idx.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        if keys[a] == keys[b] {
-            let (ta, tb) = (times[a].expect("filtered"), times[b].expect("filtered"));
-            out[a] = tb - ta <= window_ms;
-        }
+        let ((ka, ta, a), (kb, tb, _)) = (w[0], w[1]);
+        out[a] = ka == kb && tb - ta <= window_ms;
     }
     out
 }
 
+/// Integer codes for the distinct values of text columns (the same text, the same code
+/// across calls), so that keys compare as numbers.
+#[derive(Default)]
+struct Codes(rustc_hash::FxHashMap<String, u64>);
+
+impl Codes {
+    fn column(&mut self, frame: &DataFrame, name: &str) -> Result<Vec<Option<u64>>> {
+        let ca = frame.column(name)?.str()?;
+        Ok(ca
+            .iter()
+            .map(|v| {
+                v.map(|s| match self.0.get(s) {
+                    Some(c) => *c,
+                    None => {
+                        let c = self.0.len() as u64;
+                        self.0.insert(s.to_string(), c);
+                        c
+                    }
+                })
+            })
+            .collect())
+    }
+}
+
+/// One key from two codes (each below 2^32).
+fn pair(a: &[Option<u64>], b: &[Option<u64>]) -> Vec<Option<u64>> {
+    a.iter().zip(b).map(|(a, b)| Some(((*a)? << 32) | (*b)?)).collect()
+}
+
 /// Null where the key is unknown: such a contact is neither a repeat nor not one.
-fn known(keys: &[Option<String>], flags: Vec<bool>) -> Vec<Option<bool>> {
+fn known(keys: &[Option<u64>], flags: Vec<bool>) -> Vec<Option<bool>> {
     keys.iter().zip(flags).map(|(k, f)| k.as_ref().map(|_| f)).collect()
 }
 
@@ -143,8 +169,18 @@ fn prepare_tickets(t: &mut Source, cfg: &Config, tz: Tz, hours: Option<&WeekHour
         let (lo, hi) = all.copied().chain([as_of]).fold((i64::MAX, i64::MIN), |(a, b), v| (a.min(v), b.max(v)));
         let day = |ms: i64| crate::load::parse::local_date(ms, tz).expect("in chrono's range");
         let clock = BusinessClock::new(hours, tz, day(lo), day(hi));
+        // A negative calendar duration stays negative in business time (at most −1 s),
+        // so that it is excluded and counted like its calendar twin.
         let since_created = |to: &mut dyn FnMut(usize) -> Option<i64>| -> Vec<Option<f64>> {
-            created.iter().enumerate().map(|(i, a)| Some(clock.seconds_between((*a)?, to(i)?))).collect()
+            created
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let (a, b) = ((*a)?, to(i)?);
+                    let s = clock.seconds_between(a, b);
+                    Some(if b < a { s.min(-1.0) } else { s })
+                })
+                .collect()
         };
         if let Some(r) = &responded {
             add(&mut t.frame, Series::new("frt_bs".into(), since_created(&mut |i| r[i])))?;
@@ -184,28 +220,29 @@ fn prepare_calls(c: &mut Source, _cfg: &Config, tz: Tz) -> Result<()> {
 /// repeat_call_days).
 fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
     let day = 86_400_000.0;
+    let mut customers = Codes::default();
+    let mut reasons = Codes::default();
+    let inbound_only = |c: &Source, keys: Vec<Option<u64>>| -> Result<Vec<Option<u64>>> {
+        let inbound = c.frame.column("inbound")?.bool()?;
+        Ok(keys.into_iter().zip(inbound.iter()).map(|(k, i)| k.filter(|_| i == Some(true))).collect())
+    };
+    let mut call_customers = None;
     if let Some(c) = data.calls.as_mut().filter(|c| c.has("customer_id")) {
-        let inbound: Vec<bool> = c.frame.column("inbound")?.bool()?.iter().map(|b| b.unwrap_or(false)).collect();
-        let cust: Vec<Option<String>> =
-            strs(&c.frame, "customer_id")?.into_iter().zip(&inbound).map(|(k, i)| k.filter(|_| *i)).collect();
+        let cust = inbound_only(c, customers.column(&c.frame, "customer_id")?)?;
         let times = i64s(&c.frame, "offered_at")?;
         let rep = followed_within(&cust, &times, (cfg.metrics.repeat_call_days * day) as i64);
         add(&mut c.frame, Series::new("repeat_call".into(), known(&cust, rep)))?;
+        call_customers = Some((cust, times));
     }
     let Some(t) = data.tickets.as_ref().filter(|t| t.has("customer_id") && t.has("reason")) else {
         return Ok(());
     };
     let n_t = t.frame.height();
-    let key = |c: Option<String>, r: Option<String>| Some(format!("{}\u{1f}{}", c?, r?));
-    let mut keys: Vec<Option<String>> =
-        strs(&t.frame, "customer_id")?.into_iter().zip(strs(&t.frame, "reason")?).map(|(c, r)| key(c, r)).collect();
+    let mut keys = pair(&customers.column(&t.frame, "customer_id")?, &reasons.column(&t.frame, "reason")?);
     let mut times = i64s(&t.frame, "created_at")?;
-    if let Some(c) = data.calls.as_ref().filter(|c| c.has("customer_id") && c.has("reason")) {
-        let inbound: Vec<bool> = c.frame.column("inbound")?.bool()?.iter().map(|b| b.unwrap_or(false)).collect();
-        for ((k, r), i) in strs(&c.frame, "customer_id")?.into_iter().zip(strs(&c.frame, "reason")?).zip(inbound) {
-            keys.push(if i { key(k, r) } else { None });
-        }
-        times.extend(i64s(&c.frame, "offered_at")?);
+    if let (Some(c), Some((cust, call_times))) = (data.calls.as_ref().filter(|c| c.has("reason")), call_customers) {
+        keys.extend(pair(&cust, &reasons.column(&c.frame, "reason")?));
+        times.extend(call_times);
     }
     let mut rep = known(&keys, followed_within(&keys, &times, (cfg.metrics.repeat_contact_days * day) as i64));
     rep.truncate(n_t);
@@ -260,7 +297,7 @@ fn ticket_csat_as_responses(data: &mut Loaded, cfg: &Config) -> Result<()> {
             let aligned: Vec<Expr> = schema
                 .iter()
                 .map(|(name, dt)| {
-                    if from_tickets.get_column_names().iter().any(|c| *c == name) {
+                    if from_tickets.get_column_names().contains(&name) {
                         col(name.clone()).cast(dt.clone())
                     } else {
                         lit(NULL).cast(dt.clone()).alias(name.clone())
@@ -311,8 +348,12 @@ fn link_surveys(s: &mut Source, t: &Source) -> Result<()> {
     // One row per ticket id, so the join never multiplies responses.
     let tickets =
         t.frame.clone().lazy().select(right).unique_stable(Some(cols(["ticket_id"])), UniqueKeepStrategy::First);
-    let mut joined =
-        s.frame.clone().lazy().join(tickets, [col("ticket_id")], [col("ticket_id")], JoinArgs::new(JoinType::Left));
+    let mut joined = s.frame.clone().lazy().join(
+        tickets,
+        [col("ticket_id")],
+        [col("ticket_id")],
+        crate::metrics::join_args(JoinType::Left),
+    );
     let mut exprs = Vec::new();
     for c in &attrs {
         let e = if s.has(c) { coalesce(&[col(*c), col(format!("__t_{c}"))]) } else { col(format!("__t_{c}")) };
@@ -330,7 +371,7 @@ mod tests {
 
     #[test]
     fn repeats_follow_within_the_window_per_key() {
-        let k = |s: &str| Some(s.to_string());
+        let k = |s: &str| Some(s.as_bytes()[0] as u64);
         let keys = vec![k("a"), k("b"), k("a"), k("a"), None];
         let day = 86_400_000;
         let times = vec![Some(0), Some(day), Some(3 * day), Some(20 * day), Some(day)];

@@ -127,7 +127,7 @@ fn response_rate(s: &Source, data: &Loaded, ctx: &Ctx) -> Result<MetricValue> {
         .filter(ctx.window.contains("solved_at"))
         .select([col("ticket_id")])
         .unique(None, UniqueKeepStrategy::Any)
-        .join(answered, [col("ticket_id")], [col("ticket_id")], JoinArgs::new(JoinType::Left))
+        .join(answered, [col("ticket_id")], [col("ticket_id")], crate::metrics::join_args(JoinType::Left))
         .select([len().alias("solved"), col("__answered").sum().alias("answered")])
         .collect()?;
     let get = |c: &str| -> Result<f64> { Ok(df.column(c)?.cast(&DataType::Float64)?.f64()?.get(0).unwrap_or(0.0)) };

@@ -119,6 +119,7 @@ impl Fmt {
                     s
                 }
             }
+            Unit::Scale => self.num(v, 2),
             Unit::Number => self.num(v, if v.abs() < 10.0 { 2 } else { 1 }),
             Unit::Money => self.num(v, 2),
         }
@@ -139,6 +140,7 @@ impl Fmt {
         let pts = if self.fr() { "pt" } else { "pts" };
         match unit {
             Unit::Percent | Unit::Score => format!("{} {pts}", self.signed(abs, 1)),
+            Unit::Scale => format!("{} {pts}", self.signed(abs, 2)),
             Unit::Count | Unit::Seconds | Unit::Number | Unit::Money => match d.rel {
                 Some(r) if self.fr() => format!("{}\u{202F}%", self.signed(r * 100.0, 1)),
                 Some(r) => format!("{}%", self.signed(r * 100.0, 1)),

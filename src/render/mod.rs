@@ -27,6 +27,8 @@ pub struct Report {
     pub timezone: String,
     pub sources: Vec<SourceMeta>,
     pub comparisons: Vec<Comparison>,
+    /// Every breakdown for the current, previous and year-ago periods.
+    pub breakdowns: Vec<crate::compare::BreakdownComparison>,
     pub drivers: Drivers,
     pub summary: Vec<String>,
     pub actions: Vec<Action>,
@@ -35,12 +37,14 @@ pub struct Report {
 }
 
 /// Metrics on the scorecard, in order.
-pub const SCORECARD: [&str; 12] = [
+pub const SCORECARD: [&str; 16] = [
     "tickets_created",
     "tickets_solved",
     "backlog_end",
     "first_response_time",
     "resolution_time",
+    "sla_first_response",
+    "fcr",
     "calls_offered",
     "service_level",
     "abandonment_rate",
@@ -48,6 +52,8 @@ pub const SCORECARD: [&str; 12] = [
     "aht",
     "csat",
     "nps",
+    "ces",
+    "cost_per_contact",
 ];
 
 #[derive(Serialize)]
@@ -337,9 +343,18 @@ pub fn view(r: &Report) -> ReportView {
             effect: format!("excluded from {}", c.id),
         }))
         .collect();
+    let variant_of: HashMap<&str, String> =
+        r.comparisons.iter().filter_map(|c| Some((c.id, c.current.variant.clone()?))).collect();
     let definitions = catalog::CATALOG
         .iter()
-        .map(|m| DefinitionRow { id: m.id.to_string(), label: fmt.label(m.id), definition: m.definition.to_string() })
+        .map(|m| {
+            let mut definition = m.definition.to_string();
+            if let Some(v) = variant_of.get(m.id) {
+                let desc = m.variants.iter().find(|(n, _)| n == v).map(|(_, d)| format!(": {d}")).unwrap_or_default();
+                definition.push_str(&format!(" Variant in force: {v}{desc}."));
+            }
+            DefinitionRow { id: m.id.to_string(), label: fmt.label(m.id), definition }
+        })
         .chain(std::iter::once(DefinitionRow {
             id: "significance".into(),
             label: "Significance".into(),
