@@ -29,7 +29,9 @@ struct Finding {
 /// its numbers; then the main driver. Never about a change that is not significant.
 pub fn summary(cmp: &[Comparison], drivers: &Drivers, fmt: &Fmt) -> Vec<String> {
     let mut found: Vec<Finding> = Vec::new();
-    for c in cmp {
+    // Only the headline metrics speak in the summary; their parts (calls abandoned next
+    // to the abandonment rate) would repeat them.
+    for c in cmp.iter().filter(|c| crate::render::SCORECARD.contains(&c.id)) {
         let d = &c.vs_previous;
         let (Some(cur), Some(prev)) = (c.current.value, c.previous.value) else { continue };
         let label = fmt.label(c.id);
