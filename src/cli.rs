@@ -19,6 +19,17 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Write a realistic, deterministic sample data set (tickets, calls, surveys, agent time).
     SampleData(SampleArgs),
+    /// Read every input through its profile and report data quality; render nothing.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The report configuration (report.toml).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: MetricsFormat,
 }
 
 #[derive(Debug, Args, Clone)]

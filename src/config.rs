@@ -167,8 +167,8 @@ pub struct Inputs {
 #[serde(deny_unknown_fields)]
 pub struct InputSpec {
     /// CSV, JSON (an array of objects) or NDJSON, chosen by extension; relative to the
-    /// folder of report.toml.
-    pub path: PathBuf,
+    /// folder of report.toml. A list of files with the same columns is read as one.
+    pub path: crate::load::profile::OneOrMany,
     #[serde(default = "canonical")]
     pub profile: String,
 }
@@ -301,8 +301,8 @@ impl Config {
             bail!("[inputs] names no input: add at least [inputs.tickets], [inputs.calls] or [inputs.surveys]");
         }
         for (name, spec) in self.inputs.iter() {
-            if spec.profile != "canonical" {
-                bail!("[inputs.{name}] profile = \"{}\": unknown profile (available: \"canonical\")", spec.profile);
+            if spec.path.list().is_empty() {
+                bail!("[inputs.{name}] path = []: give at least one file");
             }
         }
         let s = &self.surveys;

@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Report(args) => report(args),
         Command::Metrics(args) => metrics_command(args),
         Command::SampleData(args) => sample_data(args),
+        Command::Validate(args) => validate(args),
     }
 }
 
@@ -398,6 +399,73 @@ fn metrics_table(plan: &plan::ReportPlan, comparisons: &[compare::Comparison]) -
         ));
     }
     out.push_str("\nBreakdowns (per channel, priority, agent, team, hour …) are in --format json.\n");
+    out
+}
+
+/// `csreport validate`: each input's rows read, kept and rejected by reason, coverage,
+/// and how the canonical columns were mapped.
+fn validate(args: cli::ValidateArgs) -> Result<()> {
+    let config = config::Config::from_file(&args.config)?;
+    let base_dir =
+        args.config.parent().map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() });
+    let data = load::load_all(&config, &base_dir.unwrap_or_else(|| PathBuf::from(".")))?;
+    let metas: Vec<&load::SourceMeta> = data.sources().map(|s| &s.meta).collect();
+    match args.format {
+        MetricsFormat::Json => println!("{}", serde_json::to_string_pretty(&metas)?),
+        MetricsFormat::Table => print!("{}", validate_text(&metas)),
+    }
+    Ok(())
+}
+
+fn validate_text(metas: &[&load::SourceMeta]) -> String {
+    let fmt = Fmt::new(Lang::En);
+    let mut out = String::new();
+    for m in metas {
+        let (all, _) = load::schema::columns(&m.name);
+        let unmapped: Vec<&str> = all
+            .iter()
+            .map(|c| c.name)
+            .filter(|c| !m.mapped_columns.iter().any(|x| x.split(' ').next() == Some(*c)))
+            .collect();
+        out.push_str(&format!("{} — {} ({}, profile {})\n", m.name, m.path, m.format, m.profile));
+        out.push_str(&format!(
+            "  rows: {} read, {} kept, {} rejected{}\n",
+            fmt.num(m.rows_read as f64, 0),
+            fmt.num(m.rows_kept as f64, 0),
+            fmt.num(m.rows_read.saturating_sub(m.rows_kept + m.rows_merged) as f64, 0),
+            if m.rows_merged > 0 {
+                format!(", {} merged by the event log", fmt.num(m.rows_merged as f64, 0))
+            } else {
+                String::new()
+            }
+        ));
+        if let Some((a, b)) = &m.coverage {
+            out.push_str(&format!("  coverage: {a} → {b}\n"));
+        }
+        out.push_str(&format!("  mapped: {}\n", m.mapped_columns.join("; ")));
+        if !unmapped.is_empty() {
+            out.push_str(&format!("  not mapped: {}\n", unmapped.join(", ")));
+        }
+        for n in &m.notes {
+            out.push_str(&format!("  note: {n}\n"));
+        }
+        if m.issues.is_empty() {
+            out.push_str("  no data-quality issue\n");
+        }
+        for i in &m.issues {
+            out.push_str(&format!(
+                "  {} {}: {} — {} {}; first at row {}: \"{}\"\n",
+                if i.rows_dropped { "REJECTED" } else { "ignored " },
+                i.column,
+                i.problem,
+                fmt.num(i.count as f64, 0),
+                if i.rows_dropped { "rows dropped" } else { "values ignored" },
+                i.first_row,
+                i.first_value
+            ));
+        }
+        out.push('\n');
+    }
     out
 }
 

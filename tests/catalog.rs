@@ -317,3 +317,23 @@ fn ticket_ratings_on_another_scale_are_refused_unless_rescaled() {
     let m = run("csat_rescale = true\n").unwrap();
     approx(m.value("csat"), 200.0 / 3.0);
 }
+
+#[test]
+fn an_abandon_without_a_wait_time_is_abandoned_not_lost() {
+    // Regression: the short-abandon test on a missing wait was null, and `not short`
+    // then dropped the call from calls offered (the PwC export lost all 946 abandons).
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("c.csv"),
+        "call_id,offered_at,outcome,wait_seconds\nA,2026-03-23 10:00,answered,10\nB,2026-03-23 10:05,abandoned,\nC,2026-03-23 10:06,abandoned,2\n",
+    )
+    .unwrap();
+    let cfg = Config::parse("[report]\ntimezone = \"UTC\"\n[inputs.calls]\npath = \"c.csv\"\n", "c.toml").unwrap();
+    let mut data = csreport::load::load_all(&cfg, tmp.path()).unwrap();
+    metrics::prepare::prepare(&mut data, &cfg, AS_OF).unwrap();
+    let m = metrics::compute(&data, &cfg, &Period::parse("2026-W13").unwrap(), AS_OF).unwrap();
+    // A answered, B abandoned (no wait: not short), C a short abandon → offered 2, 1 abandoned.
+    assert_eq!(m.value("calls_offered"), Some(2.0));
+    assert_eq!(m.value("short_abandons"), Some(1.0));
+    approx(m.value("abandonment_rate"), 50.0);
+}

@@ -186,7 +186,7 @@ fn bad_input_names_the_file_and_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("t.csv` (tickets): missing required columns `ticket_id`, `created_at`; the file has: id, created"),
+        err.contains("t.csv` (tickets, profile `canonical`): missing required columns `ticket_id`, `created_at`; the file has: id, created"),
         "{err}"
     );
     assert!(!tmp.path().join("o").exists(), "no report folder after a failure");

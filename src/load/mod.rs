@@ -4,7 +4,9 @@
 //! Every source is read as text first and typed here, so that a bad value is reported
 //! with its row and column instead of becoming a silent null.
 
+mod dialect;
 pub mod parse;
+pub mod profile;
 pub mod schema;
 
 use crate::config::{Config, InputSpec};
@@ -12,6 +14,7 @@ use anyhow::{bail, Context, Result};
 use chrono_tz::Tz;
 use parse::LocalClock;
 use polars::prelude::*;
+use profile::Profile;
 use schema::Kind;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -37,11 +40,16 @@ pub struct SourceMeta {
     pub format: String,
     pub profile: String,
     pub rows_read: u64,
+    /// Rows folded into others by an event log's reduction (not rejected).
+    pub rows_merged: u64,
     pub rows_kept: u64,
     /// First and last local day of the column that places rows in time.
     pub coverage: Option<(String, String)>,
+    /// How each canonical column was filled (`created_at ← \`Created at\``).
     pub mapped_columns: Vec<String>,
     pub issues: Vec<QualityIssue>,
+    /// What was assumed while reading (decoding, separator, event-log reduction).
+    pub notes: Vec<String>,
 }
 
 /// A data-quality finding: what was wrong, how often, and the first place it happened.
@@ -87,12 +95,14 @@ pub fn load_all(cfg: &Config, base_dir: &Path) -> Result<Loaded> {
     Ok(out)
 }
 
-pub fn resolve_path(spec: &InputSpec, base_dir: &Path) -> PathBuf {
-    if spec.path.is_absolute() {
-        spec.path.clone()
-    } else {
-        base_dir.join(&spec.path)
-    }
+/// The files of an input, resolved against the config's folder.
+pub fn resolve_paths(spec: &InputSpec, base_dir: &Path) -> Vec<PathBuf> {
+    spec.path
+        .list()
+        .into_iter()
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { base_dir.join(p) })
+        .collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -115,143 +125,551 @@ pub fn format_of(path: &Path) -> Result<Format> {
     })
 }
 
+/// Text values of one canonical column before typing, with where each came from.
+struct TextColumn {
+    values: Vec<Option<String>>,
+    /// The source column(s), for messages.
+    source: String,
+}
+
 pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz) -> Result<Source> {
-    let path = resolve_path(spec, base_dir);
-    let shown = path.display().to_string();
-    let format = format_of(&path)?;
-    if !path.is_file() {
-        bail!("[inputs.{name}] path `{shown}`: no such file");
+    let profile = Profile::resolve(&spec.profile, base_dir).with_context(|| format!("[inputs.{name}] profile"))?;
+    let ptz: Tz = match &profile.timezone {
+        Some(t) => t
+            .parse()
+            .map_err(|_| anyhow::anyhow!("profile `{}`: timezone `{t}` is not an IANA timezone", spec.profile))?,
+        None => tz,
+    };
+    let paths = resolve_paths(spec, base_dir);
+    let shown = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+    let mut raw: Option<DataFrame> = None;
+    let mut notes = Vec::new();
+    for path in &paths {
+        let format = format_of(path)?;
+        if !path.is_file() {
+            bail!("[inputs.{name}] path `{}`: no such file", path.display());
+        }
+        let (df, note) = read_text_frame(path, format, &profile.csv)
+            .with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
+        notes.extend(note);
+        raw = Some(match raw {
+            None => df,
+            Some(mut acc) => {
+                let (a, b): (Vec<String>, Vec<String>) = (
+                    acc.get_column_names().iter().map(|c| c.to_string()).collect(),
+                    df.get_column_names().iter().map(|c| c.to_string()).collect(),
+                );
+                if a != b {
+                    bail!(
+                        "`{}` ({name}): its columns differ from the first file's: {} vs {}",
+                        path.display(),
+                        b.join(", "),
+                        a.join(", ")
+                    );
+                }
+                acc.vstack_mut(&df)?;
+                acc
+            }
+        });
     }
+    let mut raw = raw.expect("at least one path");
+    raw.rechunk_mut();
+    let present: Vec<String> = raw.get_column_names().iter().map(|c| c.to_string()).collect();
+    let height = raw.height();
+    let nulls: Vec<String> = profile.null_tokens();
+    let text_of = |col: &str| -> Result<Option<Vec<Option<String>>>> {
+        let Ok(c) = raw.column(col) else { return Ok(None) };
+        let ca = c.str().map_err(|e| anyhow::anyhow!("`{shown}`: column `{col}` is not text: {e}"))?;
+        Ok(Some(
+            ca.iter()
+                .map(|v| {
+                    let t = v?.trim();
+                    (!t.is_empty() && !nulls.iter().any(|n| n == t)).then(|| t.to_string())
+                })
+                .collect(),
+        ))
+    };
     let (cols, time_col) = schema::columns(name);
-    let wanted: Vec<&str> = cols.iter().map(|c| c.name).collect();
-    let (raw, present) =
-        read_text_frame(&path, format, &wanted).with_context(|| format!("failed to read `{shown}` ({name})"))?;
-    let missing: Vec<&str> =
-        cols.iter().filter(|c| c.required && !present.iter().any(|p| p == c.name)).map(|c| c.name).collect();
-    if !missing.is_empty() {
-        bail!(
-            "`{shown}` ({name}): missing required column{} {}; the file has: {}",
-            if missing.len() > 1 { "s" } else { "" },
-            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
-            present.join(", ")
-        );
-    }
-    let rows_read = raw.height() as u64;
-    let mut clock = LocalClock::new(tz);
+    // Where each canonical column comes from.
+    let text_column = |c: &str| -> Result<Option<TextColumn>> {
+        if let Some(v) = profile.constants.get(c) {
+            return Ok(Some(TextColumn { values: vec![Some(v.clone()); height], source: format!("constant \"{v}\"") }));
+        }
+        if let Some(sp) = profile.split.get(c) {
+            let Some(src) = text_of(&sp.column)? else { return Ok(None) };
+            let values = src
+                .into_iter()
+                .map(|v| {
+                    v.and_then(|v| v.split(sp.separator.as_str()).nth(sp.index).map(|p| p.trim().to_string()))
+                        .filter(|p| !p.is_empty())
+                })
+                .collect();
+            return Ok(Some(TextColumn { values, source: format!("part {} of `{}`", sp.index, sp.column) }));
+        }
+        let src = profile.columns.get(c).map(String::as_str).unwrap_or(c);
+        Ok(text_of(src)?.map(|values| TextColumn { values, source: format!("`{src}`") }))
+    };
+    let mut clock = LocalClock::new(ptz);
     let mut typed: Vec<Column> = Vec::new();
     let mut issues = Vec::new();
-    let mut keep = vec![true; raw.height()];
+    let mut keep = vec![true; height];
     let mut mapped = Vec::new();
+    let mut missing_required = Vec::new();
     for col in cols.iter() {
-        let Ok(c) = raw.column(col.name) else { continue };
-        mapped.push(col.name.to_string());
-        let text = c.str().map_err(|e| anyhow::anyhow!("`{shown}`: column `{}` is not text: {e}", col.name))?;
         let mut bad = BadValues::default();
-        let series: Series = match col.kind {
-            Kind::Text => {
-                let v: StringChunked = text.iter().map(|o| o.map(str::trim).filter(|s| !s.is_empty())).collect();
-                v.with_name(col.name.into()).into_series()
-            }
-            Kind::Code => {
-                let v: StringChunked =
-                    text.iter().map(|o| o.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty())).collect();
-                v.with_name(col.name.into()).into_series()
-            }
+        let mut empty = BadValues::default();
+        let values: Option<(Series, String)> = match col.kind {
             Kind::Timestamp | Kind::Date => {
-                let v: Int64Chunked = text
-                    .iter()
-                    .enumerate()
-                    .map(|(i, o)| {
-                        let s = o?.trim();
-                        if s.is_empty() {
-                            return None;
-                        }
-                        let r = parse::timestamp(s, &mut clock);
-                        if r.is_none() {
-                            bad.note(i, s);
-                        }
-                        r
+                if let Some(d) = profile.datetimes.get(col.name) {
+                    datetime_column(d, &text_of, &mut bad, ptz, col.name)?
+                        .map(|(v, src)| (Series::new(col.name.into(), v), src))
+                } else if profile.after.contains_key(col.name) {
+                    None // computed below, once its base is typed
+                } else {
+                    text_column(col.name)?.map(|t| {
+                        let v: Vec<Option<i64>> = t
+                            .values
+                            .iter()
+                            .enumerate()
+                            .map(|(i, o)| {
+                                let s = o.as_deref()?;
+                                let r = parse::timestamp(s, &mut clock);
+                                if r.is_none() {
+                                    bad.note(i, s);
+                                }
+                                r
+                            })
+                            .collect();
+                        (Series::new(col.name.into(), v), t.source)
                     })
-                    .collect();
-                v.with_name(col.name.into()).into_series()
+                }
             }
             Kind::Number => {
-                let v: Float64Chunked = text
+                if let Some(d) = profile.durations.get(col.name) {
+                    duration_column(d, &text_of, &mut bad, ptz)?.map(|(v, src)| (Series::new(col.name.into(), v), src))
+                } else {
+                    text_column(col.name)?.map(|t| {
+                        let map = profile.values.get(col.name);
+                        let v: Vec<Option<f64>> = t
+                            .values
+                            .iter()
+                            .enumerate()
+                            .map(|(i, o)| {
+                                let s = mapped_value(o.as_deref()?, map)?;
+                                let r = parse::number(&if profile.csv.decimal_comma {
+                                    s.replace(',', ".")
+                                } else {
+                                    s.clone()
+                                });
+                                if r.is_none() {
+                                    bad.note(i, &s);
+                                }
+                                r
+                            })
+                            .collect();
+                        (Series::new(col.name.into(), v), t.source)
+                    })
+                }
+            }
+            Kind::Bool => text_column(col.name)?.map(|t| {
+                let map = profile.values.get(col.name);
+                let v: Vec<Option<bool>> = t
+                    .values
                     .iter()
                     .enumerate()
                     .map(|(i, o)| {
-                        let s = o?.trim();
-                        if s.is_empty() {
-                            return None;
-                        }
-                        let r = parse::number(s);
+                        let s = mapped_value(o.as_deref()?, map)?;
+                        let r = match &profile.booleans {
+                            Some(b) if b.yes.iter().any(|y| y.eq_ignore_ascii_case(&s)) => Some(true),
+                            Some(b) if b.no.iter().any(|n| n.eq_ignore_ascii_case(&s)) => Some(false),
+                            _ => parse::boolean(&s),
+                        };
                         if r.is_none() {
-                            bad.note(i, s);
+                            bad.note(i, &s);
                         }
                         r
                     })
                     .collect();
-                v.with_name(col.name.into()).into_series()
-            }
-            Kind::Bool => {
-                let v: BooleanChunked = text
+                (Series::new(col.name.into(), v), t.source)
+            }),
+            Kind::Text | Kind::Code => text_column(col.name)?.map(|t| {
+                let map = profile.values.get(col.name);
+                let vocab = (col.kind == Kind::Code).then(|| schema::vocabulary(col.name)).flatten();
+                let mut unknown = BadValues::default();
+                let v: Vec<Option<String>> = t
+                    .values
                     .iter()
                     .enumerate()
                     .map(|(i, o)| {
-                        let s = o?.trim();
-                        if s.is_empty() {
-                            return None;
+                        let s = mapped_value(o.as_deref()?, map)?;
+                        let s = if col.kind == Kind::Code { s.to_lowercase().replace([' ', '-'], "_") } else { s };
+                        match vocab {
+                            Some((words, fallback)) if !words.contains(&s.as_str()) => {
+                                unknown.note(i, o.as_deref().unwrap_or(""));
+                                fallback.map(str::to_string)
+                            }
+                            _ => Some(s),
                         }
-                        let r = parse::boolean(s);
-                        if r.is_none() {
-                            bad.note(i, s);
-                        }
-                        r
                     })
                     .collect();
-                v.with_name(col.name.into()).into_series()
+                if let Some((words, fallback)) = vocab {
+                    let problem = match fallback {
+                        Some(f) => format!("unknown value (expected {}): counted as `{f}`", words.join(", ")),
+                        None => format!("unknown value (expected {})", words.join(", ")),
+                    };
+                    if let Some(issue) = unknown.issue(col.name, problem, col.required && fallback.is_none()) {
+                        issues.push(issue);
+                    }
+                    if col.required && fallback.is_none() {
+                        for &i in &unknown.rows {
+                            keep[i] = false;
+                        }
+                    }
+                }
+                (Series::new(col.name.into(), StringChunked::from_iter(v.iter().map(|s| s.as_deref()))), t.source)
+            }),
+        };
+        let Some((series, source)) = values else {
+            let from_log = profile
+                .event_log
+                .as_ref()
+                .is_some_and(|e| e.first.iter().any(|f| f == col.name) || e.first_when.contains_key(col.name));
+            if col.required && !profile.after.contains_key(col.name) && !from_log {
+                missing_required.push(col.name);
             }
+            continue;
         };
         if col.required {
-            // A required value that is empty or unreadable drops the row.
-            let mut empty = BadValues::default();
-            for (i, v) in text.iter().enumerate() {
-                if v.map(str::trim).unwrap_or("").is_empty() {
+            for (i, v) in series.iter().enumerate() {
+                if v.is_null() && !bad.rows.contains(&i) {
                     empty.note(i, "");
                 }
             }
-            for (set, problem) in [(&bad, expected(col.kind)), (&empty, "empty required value".to_string())] {
-                if let Some(issue) = set.issue(col.name, problem, true) {
-                    issues.push(issue);
-                }
-                for &i in &set.rows {
-                    keep[i] = false;
-                }
-            }
-        } else if let Some(issue) = bad.issue(col.name, expected(col.kind), false) {
+        }
+        let drop = col.required;
+        if let Some(issue) = bad.issue(col.name, expected(col.kind), drop) {
             issues.push(issue);
         }
+        if let Some(issue) = empty.issue(col.name, "empty required value".to_string(), true) {
+            issues.push(issue);
+        }
+        if drop {
+            for &i in bad.rows.iter().chain(&empty.rows) {
+                keep[i] = false;
+            }
+        }
+        mapped.push(format!("{} ← {}", col.name, source));
         typed.push(series.into_column());
     }
+    if !missing_required.is_empty() {
+        bail!(
+            "`{shown}` ({name}, profile `{}`): missing required column{} {}; the file has: {}",
+            spec.profile,
+            if missing_required.len() > 1 { "s" } else { "" },
+            missing_required.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+            present.join(", ")
+        );
+    }
+    // Timestamps defined as another timestamp plus a duration.
+    for (c, a) in &profile.after {
+        let Some(base) = typed.iter().find(|t| t.name().as_str() == a.base) else {
+            bail!("profile `{}`: [after.{c}] base `{}` is not a mapped timestamp", spec.profile, a.base);
+        };
+        let base: Vec<Option<i64>> = base.i64()?.iter().collect();
+        let Some(offsets) = text_of(&a.column)? else { continue };
+        let mut bad = BadValues::default();
+        let unit = a.unit.as_deref().unwrap_or("seconds");
+        let v: Vec<Option<i64>> = offsets
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let s = o.as_deref()?;
+                let secs = parse_duration(s, unit);
+                if secs.is_none() {
+                    bad.note(i, s);
+                }
+                Some(base[i]? + (secs? * 1000.0).round() as i64)
+            })
+            .collect();
+        if let Some(issue) = bad.issue(c, format!("not a duration in {unit}"), false) {
+            issues.push(issue);
+        }
+        mapped.push(format!("{c} ← {} + `{}` ({unit})", a.base, a.column));
+        typed.push(Series::new(c.as_str().into(), v).into_column());
+    }
+    if let Some(ev) = &profile.event_log {
+        let mut bad = BadValues::default();
+        let spec_dt = crate::load::profile::DatetimeSpec {
+            column: Some(ev.order_by.clone()),
+            format: ev.format.clone(),
+            ..Default::default()
+        };
+        match datetime_column(&spec_dt, &text_of, &mut bad, ptz, "__order")? {
+            Some((v, _)) => typed.push(Series::new("__order".into(), v).into_column()),
+            None => {
+                bail!("profile `{}`: [event_log] order_by `{}` is not a column of `{shown}`", spec.profile, ev.order_by)
+            }
+        }
+        if let Some(issue) = bad.issue(&ev.order_by, expected(Kind::Timestamp), true) {
+            issues.push(issue);
+            for &i in &bad.rows {
+                keep[i] = false;
+            }
+        }
+    }
     let mut frame = DataFrame::new_infer_height(typed)?;
-    let dropped = keep.iter().filter(|k| !**k).count();
-    if dropped > 0 {
+    let rows_read = height as u64;
+    if keep.iter().any(|k| !k) {
         let mask: BooleanChunked = keep.iter().map(|k| Some(*k)).collect();
         frame = frame.filter(&mask)?;
+    }
+    let mut rows_merged = 0;
+    if let Some(ev) = &profile.event_log {
+        let id = schema::id_column(name).unwrap_or("agent");
+        let before = frame.height();
+        frame = reduce_event_log(frame, id, ev)?;
+        rows_merged = (before - frame.height()) as u64;
+        for c in &ev.first {
+            mapped.push(format!("{c} ← first `{}` of the {id}", ev.order_by));
+        }
+        for (c, w) in &ev.first_when {
+            mapped.push(format!("{c} ← first `{}` where {} = {}", ev.order_by, w.column, w.equals));
+        }
+        notes.push(format!("event log: {before} events reduced to {} rows, one per {id}", frame.height()));
+    } else if let Some(id) =
+        schema::id_column(name).filter(|id| frame.get_column_names().iter().any(|c| c.as_str() == *id))
+    {
+        let (f, dup) = drop_duplicates(frame, id)?;
+        frame = f;
+        if let Some(d) = dup {
+            issues.push(d);
+        }
     }
     let coverage = coverage(&frame, time_col, tz)?;
     let meta = SourceMeta {
         name: name.to_string(),
-        path: spec.path.display().to_string(),
-        format: format!("{format:?}").to_lowercase(),
+        path: spec.path.list().join(", "),
+        format: paths
+            .first()
+            .and_then(|p| format_of(p).ok())
+            .map(|f| format!("{f:?}").to_lowercase())
+            .unwrap_or_default(),
         profile: spec.profile.clone(),
         rows_read,
+        rows_merged,
         rows_kept: frame.height() as u64,
         coverage,
         mapped_columns: mapped,
         issues,
+        notes,
     };
     Ok(Source { name, frame, meta })
+}
+
+/// A value through the profile's value map (case-insensitive); an empty mapped value
+/// means "no value".
+fn mapped_value(s: &str, map: Option<&std::collections::BTreeMap<String, String>>) -> Option<String> {
+    match map.and_then(|m| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(s))) {
+        Some((_, v)) if v.is_empty() => None,
+        Some((_, v)) => Some(v.clone()),
+        None => Some(s.to_string()),
+    }
+}
+
+/// Seconds from a duration in `unit` (seconds, minutes, hours, hms).
+pub fn parse_duration(s: &str, unit: &str) -> Option<f64> {
+    let s = s.trim();
+    if unit == "hms" || s.contains(':') {
+        let parts: Vec<&str> = s.split(':').collect();
+        let nums: Option<Vec<f64>> = parts.iter().map(|p| p.trim().parse::<f64>().ok()).collect();
+        let nums = nums?;
+        return match nums.as_slice() {
+            [h, m, sec] => Some(h * 3600.0 + m * 60.0 + sec),
+            [m, sec] => Some(m * 60.0 + sec),
+            [sec] => Some(*sec),
+            _ => None,
+        };
+    }
+    let v = parse::number(&s.replace(',', "."))?;
+    Some(match unit {
+        "minutes" => v * 60.0,
+        "hours" => v * 3600.0,
+        _ => v,
+    })
+}
+
+type TextOf<'a> = dyn Fn(&str) -> Result<Option<Vec<Option<String>>>> + 'a;
+
+/// A timestamp column by a `[datetimes]` spec: one column or date + time, ISO first,
+/// then the formats in order, or epoch seconds/milliseconds.
+fn datetime_column(
+    d: &crate::load::profile::DatetimeSpec,
+    text_of: &TextOf,
+    bad: &mut BadValues,
+    tz: Tz,
+    name: &str,
+) -> Result<Option<(Vec<Option<i64>>, String)>> {
+    let tz: Tz = match &d.timezone {
+        Some(t) => {
+            t.parse().map_err(|_| anyhow::anyhow!("[datetimes.{name}] timezone `{t}` is not an IANA timezone"))?
+        }
+        None => tz,
+    };
+    let (values, source) = match (&d.column, &d.date, &d.time) {
+        (Some(c), _, _) => match text_of(c)? {
+            Some(v) => (v, format!("`{c}`")),
+            None => return Ok(None),
+        },
+        (None, Some(date), time) => {
+            let Some(dv) = text_of(date)? else { return Ok(None) };
+            let tv = match time {
+                Some(t) => {
+                    text_of(t)?.ok_or_else(|| anyhow::anyhow!("[datetimes.{name}] time column `{t}` not found"))?
+                }
+                None => vec![None; dv.len()],
+            };
+            let joined = dv
+                .into_iter()
+                .zip(tv)
+                .map(|(a, b)| match (a, b) {
+                    (Some(a), Some(b)) => Some(format!("{a} {b}")),
+                    (Some(a), None) => Some(a),
+                    _ => None,
+                })
+                .collect();
+            (joined, format!("`{date}` + `{}`", time.as_deref().unwrap_or("")))
+        }
+        _ => anyhow::bail!("[datetimes.{name}]: give `column`, or `date` (and `time`)"),
+    };
+    let formats = d.format.as_ref().map(|f| f.list()).unwrap_or_default();
+    let epoch = d.epoch.as_deref();
+    if let Some(e) = epoch {
+        if !matches!(e, "seconds" | "milliseconds") {
+            anyhow::bail!("[datetimes.{name}] epoch = \"{e}\": expected \"seconds\" or \"milliseconds\"");
+        }
+    }
+    let mut clock = LocalClock::new(tz);
+    let v = values
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let s = o.as_deref()?;
+            let r = match epoch {
+                Some(unit) => {
+                    parse::number(s)
+                        .map(|n| if unit == "seconds" { (n * 1000.0).round() as i64 } else { n.round() as i64 })
+                }
+                None => parse::timestamp(s, &mut clock)
+                    .or_else(|| formats.iter().find_map(|f| parse::with_format(s, f, &mut clock))),
+            };
+            if r.is_none() {
+                bad.note(i, s);
+            }
+            r
+        })
+        .collect();
+    Ok(Some((v, source)))
+}
+
+/// A duration column in seconds: one column in a unit, or end − start.
+fn duration_column(
+    d: &crate::load::profile::DurationSpec,
+    text_of: &TextOf,
+    bad: &mut BadValues,
+    tz: Tz,
+) -> Result<Option<(Vec<Option<f64>>, String)>> {
+    let unit = d.unit.as_deref().unwrap_or("seconds");
+    if !matches!(unit, "seconds" | "minutes" | "hours" | "hms") {
+        anyhow::bail!("duration unit `{unit}`: expected seconds, minutes, hours or hms");
+    }
+    match (&d.column, &d.start, &d.end) {
+        (Some(c), _, _) => {
+            let Some(v) = text_of(c)? else { return Ok(None) };
+            let out = v
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let s = o.as_deref()?;
+                    let r = parse_duration(s, unit);
+                    if r.is_none() {
+                        bad.note(i, s);
+                    }
+                    r
+                })
+                .collect();
+            Ok(Some((out, format!("`{c}` ({unit})"))))
+        }
+        (None, Some(a), Some(b)) => {
+            let spec = |c: &String| crate::load::profile::DatetimeSpec {
+                column: Some(c.clone()),
+                format: d.format.clone(),
+                epoch: d.epoch.clone(),
+                ..Default::default()
+            };
+            let Some((start, _)) = datetime_column(&spec(a), text_of, bad, tz, a)? else { return Ok(None) };
+            let Some((end, _)) = datetime_column(&spec(b), text_of, bad, tz, b)? else { return Ok(None) };
+            let out = start.iter().zip(&end).map(|(s, e)| Some(((*e)? - (*s)?) as f64 / 1000.0)).collect();
+            Ok(Some((out, format!("`{b}` − `{a}`"))))
+        }
+        _ => anyhow::bail!("a [durations] entry needs `column`, or `start` and `end`"),
+    }
+}
+
+/// One row per id: the latest event's values, plus the `first` and `first_when` times.
+fn reduce_event_log(frame: DataFrame, id: &str, ev: &crate::load::profile::EventLog) -> Result<DataFrame> {
+    let names: Vec<String> = frame.get_column_names().iter().map(|c| c.to_string()).collect();
+    if !names.iter().any(|n| n == id) {
+        bail!("[event_log]: the id column `{id}` is not mapped");
+    }
+    let mut aggs: Vec<Expr> = names
+        .iter()
+        .filter(|n| {
+            n.as_str() != id
+                && n.as_str() != "__order"
+                && !ev.first.contains(n)
+                && !ev.first_when.contains_key(n.as_str())
+        })
+        .map(|n| col(n.as_str()).last())
+        .collect();
+    for c in &ev.first {
+        aggs.push(col("__order").min().alias(c.as_str()));
+    }
+    for (c, w) in &ev.first_when {
+        if !names.contains(&w.column) {
+            bail!("[event_log.first_when.{c}]: column `{}` is not a mapped canonical column", w.column);
+        }
+        aggs.push(col("__order").filter(col(w.column.as_str()).eq(lit(w.equals.as_str()))).min().alias(c.as_str()));
+    }
+    let out = frame
+        .lazy()
+        .sort_by_exprs([col(id), col("__order")], SortMultipleOptions::default().with_maintain_order(true))
+        .group_by_stable([col(id)])
+        .agg(aggs)
+        .collect()?;
+    Ok(out)
+}
+
+/// Keep the first row of each id; count the others.
+fn drop_duplicates(frame: DataFrame, id: &str) -> Result<(DataFrame, Option<QualityIssue>)> {
+    let ids = frame.column(id)?.str()?;
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut dup = BadValues::default();
+    let mask: BooleanChunked = ids
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Some(v) if !seen.insert(v) => {
+                dup.note(i, v);
+                Some(false)
+            }
+            _ => Some(true),
+        })
+        .collect();
+    let issue = dup.issue(id, "duplicate id: later rows dropped".to_string(), true);
+    if issue.is_none() {
+        return Ok((frame, None));
+    }
+    Ok((frame.filter(&mask)?, issue))
 }
 
 fn expected(kind: Kind) -> String {
@@ -304,39 +722,60 @@ fn coverage(frame: &DataFrame, time_col: &str, tz: Tz) -> Result<Option<(String,
     })
 }
 
-/// Read the `wanted` columns of a file as text; also returns every column name it has.
-fn read_text_frame(path: &Path, format: Format, wanted: &[&str]) -> Result<(DataFrame, Vec<String>)> {
-    let pl_path = PlRefPath::try_from_path(path)?;
-    let lf = match format {
+/// Read a file into a frame whose columns are all text, decoding and sniffing CSV
+/// dialects; returns notes on what was assumed.
+fn read_text_frame(
+    path: &Path,
+    format: Format,
+    dialect: &crate::load::profile::CsvDialect,
+) -> Result<(DataFrame, Vec<String>)> {
+    let mut notes = Vec::new();
+    let df = match format {
         Format::Csv => {
-            let sep = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) { b'\t' } else { b',' };
-            LazyCsvReader::new(pl_path)
+            let bytes = std::fs::read(path)?;
+            let (text, note) = dialect::decode(bytes, dialect.encoding.as_deref())?;
+            notes.extend(note);
+            let sep = match dialect.separator.as_deref() {
+                None | Some("auto") => {
+                    let s = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) {
+                        b'\t'
+                    } else {
+                        dialect::sniff_separator(&text)
+                    };
+                    if s != b',' {
+                        notes.push(format!("separator sniffed: {:?}", s as char));
+                    }
+                    s
+                }
+                Some("tab") | Some("\t") => b'\t',
+                Some(s) if s.len() == 1 => s.as_bytes()[0],
+                Some(s) => bail!("separator `{s}`: expected one character, \"tab\" or \"auto\""),
+            };
+            if text.trim().is_empty() {
+                bail!("the file is empty: expected a header line");
+            }
+            let quote = dialect.quote.map(|q| q as u8).unwrap_or(b'"');
+            CsvReadOptions::default()
                 .with_has_header(true)
-                .with_separator(sep)
                 .with_infer_schema_length(Some(0))
-                .with_missing_is_null(true)
-                .finish()?
+                .map_parse_options(|o| o.with_separator(sep).with_quote_char(Some(quote)).with_missing_is_null(true))
+                .into_reader_with_file_handle(std::io::Cursor::new(text.into_bytes()))
+                .finish()
+                .map_err(|e| anyhow::anyhow!("{e} (the CSV could not be parsed: check the separator, quotes and that every row has the header's columns)"))?
         }
-        Format::Ndjson => LazyJsonLineReader::new(pl_path).with_infer_schema_length(None).finish()?,
+        Format::Ndjson => LazyJsonLineReader::new(PlRefPath::try_from_path(path)?)
+            .with_infer_schema_length(None)
+            .finish()?
+            .collect()?,
         Format::Json => {
             let file = std::fs::File::open(path)?;
-            JsonReader::new(file).with_json_format(JsonFormat::Json).infer_schema_len(None).finish()?.lazy()
+            JsonReader::new(file).with_json_format(JsonFormat::Json).infer_schema_len(None).finish()?
         }
     };
-    let mut lf = lf;
-    let schema = lf.collect_schema()?;
-    let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+    let schema = df.schema().clone();
     let exprs: Vec<Expr> = schema
-        .iter_names()
-        .filter(|n| wanted.contains(&n.as_str()))
-        .map(|n| {
-            let e = col(n.clone());
-            if schema.get(n) == Some(&DataType::String) {
-                e
-            } else {
-                e.cast(DataType::String)
-            }
-        })
+        .iter()
+        .map(|(n, dt)| if *dt == DataType::String { col(n.clone()) } else { col(n.clone()).cast(DataType::String) })
         .collect();
-    Ok((lf.select(exprs).collect()?, names))
+    Ok((df.lazy().select(exprs).collect()?, notes))
 }

@@ -174,6 +174,20 @@ pub fn local_date(ms: i64, tz: Tz) -> Option<NaiveDate> {
     chrono::DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz).date_naive())
 }
 
+/// Parse with one strftime format: with an offset (`%z`), a date and time (local), or a
+/// date alone (local midnight).
+pub fn with_format(s: &str, fmt: &str, clock: &mut LocalClock) -> Option<i64> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    if fmt.contains("%z") || fmt.contains("%:z") || fmt.contains("%#z") {
+        return chrono::DateTime::parse_from_str(s, fmt).ok().map(|t| t.timestamp_millis());
+    }
+    let local = match NaiveDateTime::parse_from_str(s, fmt) {
+        Ok(t) => t,
+        Err(_) => NaiveDate::parse_from_str(s, fmt).ok()?.and_hms_opt(0, 0, 0)?,
+    };
+    Some(clock.to_utc_ms(local.and_utc().timestamp_millis()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,3 +107,27 @@ pub fn columns(source: &str) -> (&'static [Col], &'static str) {
         _ => unreachable!("unknown source {source}"),
     }
 }
+
+/// The fixed vocabulary of a code column, and what an unknown value becomes (None: the
+/// value is dropped and counted).
+pub fn vocabulary(column: &str) -> Option<(&'static [&'static str], Option<&'static str>)> {
+    Some(match column {
+        "channel" => (&["email", "phone", "chat", "social", "web", "self_service", "other"], Some("other")),
+        "status" => (&["new", "open", "pending", "on_hold", "solved", "closed"], None),
+        "priority" => (&["low", "normal", "high", "urgent"], None),
+        "outcome" => (&["answered", "abandoned", "voicemail", "callback", "ivr_resolved", "transferred"], None),
+        "kind" => (&["csat", "nps", "ces"], None),
+        "direction" => (&["inbound", "outbound"], None),
+        _ => return None,
+    })
+}
+
+/// The id column of a source, checked for duplicates.
+pub fn id_column(source: &str) -> Option<&'static str> {
+    match source {
+        "tickets" => Some("ticket_id"),
+        "calls" => Some("call_id"),
+        "surveys" => Some("survey_id"),
+        _ => None,
+    }
+}

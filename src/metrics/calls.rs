@@ -23,8 +23,13 @@ pub(crate) struct CallMasks {
 
 pub(crate) fn masks(c: &Source, w: Window, cfg: &CallsSection) -> CallMasks {
     let inb = w.contains("offered_at").and(col("inbound"));
+    // An abandon without a wait time cannot be called short: it counts as abandoned.
+    // (fill_null: a null here would turn `not short` into null and drop the call.)
     let short = if c.has("wait_seconds") {
-        inb.clone().and(outcome_is("abandoned")).and(col("wait_seconds").lt(lit(cfg.short_abandon_seconds)))
+        inb.clone()
+            .and(outcome_is("abandoned"))
+            .and(col("wait_seconds").lt(lit(cfg.short_abandon_seconds)))
+            .fill_null(lit(false))
     } else {
         lit(false)
     };

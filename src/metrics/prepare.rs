@@ -319,10 +319,12 @@ fn ticket_csat_as_responses(data: &mut Loaded, cfg: &Config) -> Result<()> {
                     format: "derived".into(),
                     profile: String::new(),
                     rows_read: rows,
+                    rows_merged: 0,
                     rows_kept: rows,
                     coverage: None,
                     mapped_columns: vec![],
                     issues: vec![],
+                    notes: vec!["CSAT ratings of the ticket export".into()],
                 },
             });
         }

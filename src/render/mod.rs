@@ -85,9 +85,17 @@ pub struct SourceView {
     pub name: String,
     pub path: String,
     pub format: String,
+    pub profile: String,
     pub rows_read: String,
     pub rows_kept: String,
+    /// Rows rejected (read − kept − merged).
+    pub rows_rejected: String,
+    /// Rows folded by an event-log reduction.
+    pub rows_merged: String,
     pub coverage: String,
+    /// What was assumed while reading, and how the canonical columns were filled.
+    pub notes: Vec<String>,
+    pub mapped: String,
 }
 
 #[derive(Serialize)]
@@ -166,7 +174,7 @@ fn dir_class(d: Direction) -> String {
 
 fn headings(lang: format::Lang) -> BTreeMap<&'static str, &'static str> {
     let fr = lang == format::Lang::Fr;
-    let pairs: [(&str, &str, &str); 40] = [
+    let pairs: [(&str, &str, &str); 44] = [
         ("period", "Period", "Période"),
         ("compared_with", "Compared with", "Comparée à"),
         ("year_ago", "Year ago", "Il y a un an"),
@@ -204,6 +212,10 @@ fn headings(lang: format::Lang) -> BTreeMap<&'static str, &'static str> {
         ("problem", "Problem", "Problème"),
         ("first_row", "First row", "Première ligne"),
         ("no_issue", "No data-quality issue found.", "Aucun problème de qualité des données."),
+        ("rejected", "Rejected", "Rejetées"),
+        ("merged", "Merged", "Fusionnées"),
+        ("profile", "Profile", "Profil"),
+        ("mapping", "Column mapping", "Correspondance des colonnes"),
         (
             "no_action",
             "No action needed: no target missed and no significant deterioration.",
@@ -381,9 +393,14 @@ pub fn view(r: &Report) -> ReportView {
                 name: s.name.clone(),
                 path: s.path.clone(),
                 format: s.format.clone(),
+                profile: s.profile.clone(),
                 rows_read: fmt.num(s.rows_read as f64, 0),
                 rows_kept: fmt.num(s.rows_kept as f64, 0),
+                rows_rejected: fmt.num(s.rows_read.saturating_sub(s.rows_kept + s.rows_merged) as f64, 0),
+                rows_merged: fmt.num(s.rows_merged as f64, 0),
                 coverage: s.coverage.as_ref().map(|(a, b)| format!("{a} → {b}")).unwrap_or_else(|| "—".into()),
+                notes: s.notes.clone(),
+                mapped: s.mapped_columns.join("; "),
             })
             .collect(),
         summary: r.summary.clone(),

@@ -1,0 +1,256 @@
+//! Mapping profiles: how one export becomes canonical columns, without code.
+//! A profile is TOML: a built-in by name (`canonical`, `zendesk`, `freshdesk`) or the
+//! user's file; `extends` starts from another profile and overrides it key by key.
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One value or a list of values.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn list(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Profile {
+    /// A profile to start from (built-in name or path).
+    pub extends: Option<String>,
+    pub description: Option<String>,
+    pub csv: CsvDialect,
+    /// Cell values that mean "no value" (compared after trimming, case-sensitive).
+    pub null_values: Option<Vec<String>>,
+    pub booleans: Option<Booleans>,
+    /// IANA timezone of naive timestamps in this export (default: the report's).
+    pub timezone: Option<String>,
+    /// canonical column = source column.
+    pub columns: BTreeMap<String, String>,
+    /// canonical column = a value for every row.
+    pub constants: BTreeMap<String, String>,
+    pub datetimes: BTreeMap<String, DatetimeSpec>,
+    pub durations: BTreeMap<String, DurationSpec>,
+    /// canonical timestamp = another canonical timestamp + a duration column.
+    pub after: BTreeMap<String, AfterSpec>,
+    /// canonical column → { source value = canonical value } (case-insensitive match).
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// canonical column = one part of a source column split on a separator.
+    pub split: BTreeMap<String, SplitSpec>,
+    pub event_log: Option<EventLog>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CsvDialect {
+    /// `,` `;` `\t` (or "tab") `|`; absent or "auto": sniffed from the header line.
+    pub separator: Option<String>,
+    /// `1,5` means 1.5 in number columns.
+    pub decimal_comma: bool,
+    /// utf-8 (a BOM is skipped), windows-1252 or latin-1; "auto" (default): UTF-8 when
+    /// the file is valid UTF-8, else Windows-1252.
+    pub encoding: Option<String>,
+    pub quote: Option<char>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Booleans {
+    #[serde(rename = "true")]
+    pub yes: Vec<String>,
+    #[serde(rename = "false")]
+    pub no: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatetimeSpec {
+    pub column: Option<String>,
+    /// A date column and a time column, joined with a space before parsing.
+    pub date: Option<String>,
+    pub time: Option<String>,
+    /// strftime formats tried in order (after ISO 8601, which is always tried first).
+    pub format: Option<OneOrMany>,
+    /// "seconds" or "milliseconds" since 1970-01-01 UTC.
+    pub epoch: Option<String>,
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DurationSpec {
+    pub column: Option<String>,
+    /// seconds (default), minutes, hours, or hms (`HH:MM:SS`, `MM:SS`).
+    pub unit: Option<String>,
+    /// Or the difference of two timestamp columns (parsed like `[datetimes]` with `format`).
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub format: Option<OneOrMany>,
+    /// start and end as epoch "seconds" or "milliseconds".
+    pub epoch: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AfterSpec {
+    /// The canonical timestamp it starts from.
+    pub base: String,
+    pub column: String,
+    #[serde(default)]
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitSpec {
+    pub column: String,
+    pub separator: String,
+    /// 0-based part.
+    pub index: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventLog {
+    /// The source column that orders the events (a timestamp).
+    pub order_by: String,
+    #[serde(default)]
+    pub format: Option<OneOrMany>,
+    /// canonical timestamp = the time of the earliest event of the id.
+    #[serde(default)]
+    pub first: Vec<String>,
+    /// canonical timestamp = the time of the earliest event where a column has a value.
+    #[serde(default)]
+    pub first_when: BTreeMap<String, WhenSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhenSpec {
+    pub column: String,
+    pub equals: String,
+}
+
+const BUILT_IN: [(&str, &str); 3] = [
+    ("canonical", include_str!("profiles/canonical.toml")),
+    ("zendesk", include_str!("profiles/zendesk.toml")),
+    ("freshdesk", include_str!("profiles/freshdesk.toml")),
+];
+
+pub fn built_in_names() -> Vec<&'static str> {
+    BUILT_IN.iter().map(|(n, _)| *n).collect()
+}
+
+fn parse(text: &str, origin: &str) -> Result<Profile> {
+    toml::from_str(text).map_err(|e| anyhow::anyhow!("profile {origin}: {e}"))
+}
+
+impl Profile {
+    /// A built-in by name, or a file (relative to `base_dir`), with `extends` resolved.
+    pub fn resolve(name: &str, base_dir: &Path) -> Result<Profile> {
+        Self::resolve_depth(name, base_dir, 0)
+    }
+
+    fn resolve_depth(name: &str, base_dir: &Path, depth: usize) -> Result<Profile> {
+        if depth > 8 {
+            bail!("profile `{name}`: `extends` goes more than 8 levels deep (a cycle?)");
+        }
+        let (p, dir) = if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name) {
+            (parse(text, &format!("`{name}` (built-in)"))?, base_dir.to_path_buf())
+        } else {
+            let path = base_dir.join(name);
+            if !path.is_file() {
+                bail!(
+                    "profile `{name}`: not a built-in ({}) and no such file `{}`",
+                    built_in_names().join(", "),
+                    path.display()
+                );
+            }
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("failed to read profile `{}`", path.display()))?;
+            (parse(&text, &format!("`{}`", path.display()))?, path.parent().map(Path::to_path_buf).unwrap_or_default())
+        };
+        match p.extends.clone() {
+            Some(base) => Ok(Self::resolve_depth(&base, &dir, depth + 1)?.overridden_by(p)),
+            None => Ok(p),
+        }
+    }
+
+    /// `other` on top of `self`: its tables add to and replace entries, its set values win.
+    fn overridden_by(mut self, o: Profile) -> Profile {
+        self.extends = None;
+        self.description = o.description.or(self.description);
+        self.csv.separator = o.csv.separator.or(self.csv.separator);
+        self.csv.decimal_comma |= o.csv.decimal_comma;
+        self.csv.encoding = o.csv.encoding.or(self.csv.encoding);
+        self.csv.quote = o.csv.quote.or(self.csv.quote);
+        self.null_values = o.null_values.or(self.null_values);
+        self.booleans = o.booleans.or(self.booleans);
+        self.timezone = o.timezone.or(self.timezone);
+        self.columns.extend(o.columns);
+        self.constants.extend(o.constants);
+        self.datetimes.extend(o.datetimes);
+        self.durations.extend(o.durations);
+        self.after.extend(o.after);
+        self.values.extend(o.values);
+        self.split.extend(o.split);
+        self.event_log = o.event_log.or(self.event_log);
+        self
+    }
+
+    pub fn null_tokens(&self) -> Vec<String> {
+        self.null_values
+            .clone()
+            .unwrap_or_else(|| vec!["NA".into(), "N/A".into(), "n/a".into(), "NULL".into(), "null".into()])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_ins_parse() {
+        for (name, _) in BUILT_IN {
+            Profile::resolve(name, Path::new(".")).unwrap();
+        }
+    }
+
+    #[test]
+    fn extends_overrides_key_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            "extends = \"zendesk\"\n[columns]\nreason = \"Contact reason [list]\"\n",
+        )
+        .unwrap();
+        let p = Profile::resolve("mine.toml", dir.path()).unwrap();
+        assert_eq!(p.columns["reason"], "Contact reason [list]");
+        assert_eq!(p.columns["ticket_id"], "Id", "inherited from zendesk");
+    }
+
+    #[test]
+    fn unknown_profile_lists_the_built_ins() {
+        let e = Profile::resolve("zendsk", Path::new(".")).unwrap_err().to_string();
+        assert!(e.contains("not a built-in (canonical, zendesk, freshdesk)"), "{e}");
+    }
+
+    #[test]
+    fn a_typo_in_a_profile_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("p.toml"), "[colums]\nticket_id = \"Id\"\n").unwrap();
+        let e = Profile::resolve("p.toml", dir.path()).unwrap_err().to_string();
+        assert!(e.contains("colums"), "{e}");
+    }
+}
