@@ -102,6 +102,10 @@ fn kaggle_tickets_bad_rows_become_findings_not_crashes() {
     assert_eq!((t.meta.rows_read, t.meta.rows_kept), (8469, 5650));
     let i = &t.meta.issues[0];
     assert_eq!((i.column.as_str(), i.problem.as_str(), i.count), ("created_at", "empty required value", 2819));
+    // validate lists the backwards resolutions too.
+    let neg = t.meta.issues.iter().find(|i| i.column == "solved_at").unwrap();
+    assert_eq!((neg.count, neg.rows_dropped), (1365, false));
+    assert!(neg.problem.starts_with("before created_at (a negative duration)"), "{}", neg.problem);
     assert_eq!(m.value("tickets_created"), Some(5650.0));
     // The 2,769 closed tickets are solved; on 1,365 the resolution precedes the first
     // response: excluded from resolution_time and counted.

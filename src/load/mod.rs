@@ -125,6 +125,13 @@ pub fn format_of(path: &Path) -> Result<Format> {
     })
 }
 
+/// The column that carries each row's index in the file (0-based) until loading ends.
+const ROW: &str = "__row";
+
+fn file_rows(frame: &DataFrame) -> Result<Vec<usize>> {
+    Ok(frame.column(ROW)?.u64()?.iter().map(|r| r.unwrap_or(0) as usize).collect())
+}
+
 /// Text values of one canonical column before typing, with where each came from.
 struct TextColumn {
     values: Vec<Option<String>>,
@@ -417,6 +424,8 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
             }
         }
     }
+    // The file's row of each row, for messages after rows are dropped or merged.
+    typed.push(Series::new(ROW.into(), (0..height as u64).collect::<Vec<u64>>()).into_column());
     let mut frame = DataFrame::new_infer_height(typed)?;
     let rows_read = height as u64;
     if keep.iter().any(|k| !k) {
@@ -445,6 +454,8 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
             issues.push(d);
         }
     }
+    issues.extend(negative_durations(&frame, name)?);
+    let frame = frame.drop(ROW)?;
     let coverage = coverage(&frame, time_col, tz)?;
     let meta = SourceMeta {
         name: name.to_string(),
@@ -649,9 +660,69 @@ fn reduce_event_log(frame: DataFrame, id: &str, ev: &crate::load::profile::Event
     Ok(out)
 }
 
+/// Timestamps that run backwards (a response before the ticket exists) and negative
+/// durations: kept, but excluded from the metrics that measure them; counted here.
+fn negative_durations(frame: &DataFrame, source: &str) -> Result<Vec<QualityIssue>> {
+    let has = |c: &str| frame.get_column_names().iter().any(|n| n.as_str() == c);
+    let mut out = Vec::new();
+    let pairs: &[(&str, &str)] = match source {
+        "tickets" => &[
+            ("created_at", "first_response_at"),
+            ("created_at", "first_resolved_at"),
+            ("created_at", "solved_at"),
+            ("created_at", "closed_at"),
+        ],
+        _ => &[],
+    };
+    for (a, b) in pairs {
+        if !(has(a) && has(b)) {
+            continue;
+        }
+        let (x, y) = (frame.column(a)?.i64()?, frame.column(b)?.i64()?);
+        let rows = file_rows(frame)?;
+        let mut bad = BadValues::default();
+        for (i, (x, y)) in x.iter().zip(y.iter()).enumerate() {
+            if let (Some(x), Some(y)) = (x, y) {
+                if y < x {
+                    bad.note(rows[i], &format!("{} s", (y - x) / 1000));
+                }
+            }
+        }
+        out.extend(bad.issue(
+            b,
+            format!("before {a} (a negative duration): excluded from the durations that use it"),
+            false,
+        ));
+    }
+    for c in [
+        "wait_seconds",
+        "talk_seconds",
+        "hold_seconds",
+        "acw_seconds",
+        "handle_seconds",
+        "scheduled_seconds",
+        "logged_in_seconds",
+        "handling_seconds",
+    ] {
+        if !has(c) {
+            continue;
+        }
+        let rows = file_rows(frame)?;
+        let mut bad = BadValues::default();
+        for (i, v) in frame.column(c)?.f64()?.iter().enumerate() {
+            if let Some(v) = v.filter(|v| *v < 0.0) {
+                bad.note(rows[i], &v.to_string());
+            }
+        }
+        out.extend(bad.issue(c, "negative duration: excluded from the metrics that use it".into(), false));
+    }
+    Ok(out)
+}
+
 /// Keep the first row of each id; count the others.
 fn drop_duplicates(frame: DataFrame, id: &str) -> Result<(DataFrame, Option<QualityIssue>)> {
     let ids = frame.column(id)?.str()?;
+    let rows = file_rows(&frame)?;
     let mut seen = rustc_hash::FxHashSet::default();
     let mut dup = BadValues::default();
     let mask: BooleanChunked = ids
@@ -659,7 +730,7 @@ fn drop_duplicates(frame: DataFrame, id: &str) -> Result<(DataFrame, Option<Qual
         .enumerate()
         .map(|(i, v)| match v {
             Some(v) if !seen.insert(v) => {
-                dup.note(i, v);
+                dup.note(rows[i], v);
                 Some(false)
             }
             _ => Some(true),

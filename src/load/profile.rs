@@ -123,7 +123,9 @@ pub struct SplitSpec {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventLog {
-    /// The source column that orders the events (a timestamp).
+    /// The source column that orders the events (a timestamp): the latest row of each
+    /// id is kept (`latest_by` is the same key).
+    #[serde(alias = "latest_by")]
     pub order_by: String,
     #[serde(default)]
     pub format: Option<OneOrMany>,
