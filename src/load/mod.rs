@@ -133,8 +133,8 @@ fn file_rows(frame: &DataFrame) -> Result<Vec<usize>> {
 }
 
 /// Text values of one canonical column before typing, with where each came from.
-struct TextColumn {
-    values: Vec<Option<String>>,
+struct TextColumn<'a> {
+    values: Vec<Option<&'a str>>,
     /// The source column(s), for messages.
     source: String,
 }
@@ -184,14 +184,15 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
     let present: Vec<String> = raw.get_column_names().iter().map(|c| c.to_string()).collect();
     let height = raw.height();
     let nulls: Vec<String> = profile.null_tokens();
-    let text_of = |col: &str| -> Result<Option<Vec<Option<String>>>> {
+    // Cells borrow from the raw frame: no allocation per value.
+    let text_of = |col: &str| -> Result<Option<Vec<Option<&str>>>> {
         let Ok(c) = raw.column(col) else { return Ok(None) };
         let ca = c.str().map_err(|e| anyhow::anyhow!("`{shown}`: column `{col}` is not text: {e}"))?;
         Ok(Some(
             ca.iter()
                 .map(|v| {
                     let t = v?.trim();
-                    (!t.is_empty() && !nulls.iter().any(|n| n == t)).then(|| t.to_string())
+                    (!t.is_empty() && !nulls.iter().any(|n| n == t)).then_some(t)
                 })
                 .collect(),
         ))
@@ -200,14 +201,18 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
     // Where each canonical column comes from.
     let text_column = |c: &str| -> Result<Option<TextColumn>> {
         if let Some(v) = profile.constants.get(c) {
-            return Ok(Some(TextColumn { values: vec![Some(v.clone()); height], source: format!("constant \"{v}\"") }));
+            return Ok(Some(TextColumn {
+                values: vec![Some(v.as_str()); height],
+                source: format!("constant \"{v}\""),
+            }));
         }
         if let Some(sp) = profile.split.get(c) {
             let Some(src) = text_of(&sp.column)? else { return Ok(None) };
             let values = src
                 .into_iter()
                 .map(|v| {
-                    v.and_then(|v| v.split(sp.separator.as_str()).nth(sp.index).map(|p| p.trim().to_string()))
+                    v.and_then(|v| v.split(sp.separator.as_str()).nth(sp.index))
+                        .map(str::trim)
                         .filter(|p| !p.is_empty())
                 })
                 .collect();
@@ -216,6 +221,41 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
         let src = profile.columns.get(c).map(String::as_str).unwrap_or(c);
         Ok(text_of(src)?.map(|values| TextColumn { values, source: format!("`{src}`") }))
     };
+    // Plain text columns (no constant, split or value map): trimmed and null tokens
+    // removed by polars in one pass, instead of value by value.
+    let fast_text: Vec<(&str, String)> = cols
+        .iter()
+        .filter(|c| c.kind == Kind::Text)
+        .filter(|c| {
+            !profile.constants.contains_key(c.name)
+                && !profile.split.contains_key(c.name)
+                && !profile.values.contains_key(c.name)
+        })
+        .filter_map(|c| {
+            let src = profile.columns.get(c.name).cloned().unwrap_or_else(|| c.name.to_string());
+            present.contains(&src).then_some((c.name, src))
+        })
+        .collect();
+    let mut fast: std::collections::HashMap<&str, Series> = std::collections::HashMap::new();
+    if !fast_text.is_empty() {
+        let mut tokens = nulls.clone();
+        tokens.push(String::new());
+        let tokens = Series::new("tokens".into(), tokens);
+        let exprs: Vec<Expr> = fast_text
+            .iter()
+            .map(|(c, src)| {
+                let t = col(src.as_str()).str().strip_chars(lit(NULL));
+                when(t.clone().is_in(lit(tokens.clone()).implode(false), false))
+                    .then(lit(NULL).cast(DataType::String))
+                    .otherwise(t)
+                    .alias(*c)
+            })
+            .collect();
+        let df = raw.clone().lazy().select(exprs).collect()?;
+        for (c, _) in &fast_text {
+            fast.insert(c, df.column(c)?.as_materialized_series().clone());
+        }
+    }
     let mut clock = LocalClock::new(ptz);
     let mut typed: Vec<Column> = Vec::new();
     let mut issues = Vec::new();
@@ -239,7 +279,7 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
                             .iter()
                             .enumerate()
                             .map(|(i, o)| {
-                                let s = o.as_deref()?;
+                                let s = (*o)?;
                                 let r = parse::timestamp(s, &mut clock);
                                 if r.is_none() {
                                     bad.note(i, s);
@@ -262,14 +302,14 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
                             .iter()
                             .enumerate()
                             .map(|(i, o)| {
-                                let s = mapped_value(o.as_deref()?, map)?;
-                                let r = parse::number(&if profile.csv.decimal_comma {
-                                    s.replace(',', ".")
+                                let s = mapped_value((*o)?, map)?;
+                                let r = if profile.csv.decimal_comma && s.contains(',') {
+                                    parse::number(&s.replace(',', "."))
                                 } else {
-                                    s.clone()
-                                });
+                                    parse::number(s)
+                                };
                                 if r.is_none() {
-                                    bad.note(i, &s);
+                                    bad.note(i, s);
                                 }
                                 r
                             })
@@ -285,35 +325,39 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
                     .iter()
                     .enumerate()
                     .map(|(i, o)| {
-                        let s = mapped_value(o.as_deref()?, map)?;
+                        let s = mapped_value((*o)?, map)?;
                         let r = match &profile.booleans {
-                            Some(b) if b.yes.iter().any(|y| y.eq_ignore_ascii_case(&s)) => Some(true),
-                            Some(b) if b.no.iter().any(|n| n.eq_ignore_ascii_case(&s)) => Some(false),
-                            _ => parse::boolean(&s),
+                            Some(b) if b.yes.iter().any(|y| y.eq_ignore_ascii_case(s)) => Some(true),
+                            Some(b) if b.no.iter().any(|n| n.eq_ignore_ascii_case(s)) => Some(false),
+                            _ => parse::boolean(s),
                         };
                         if r.is_none() {
-                            bad.note(i, &s);
+                            bad.note(i, s);
                         }
                         r
                     })
                     .collect();
                 (Series::new(col.name.into(), v), t.source)
             }),
+            Kind::Text if fast.contains_key(col.name) => {
+                let src = &fast_text.iter().find(|(c, _)| *c == col.name).expect("listed").1;
+                Some((fast.remove(col.name).expect("listed"), format!("`{src}`")))
+            }
             Kind::Text | Kind::Code => text_column(col.name)?.map(|t| {
                 let map = profile.values.get(col.name);
                 let vocab = (col.kind == Kind::Code).then(|| schema::vocabulary(col.name)).flatten();
                 let mut unknown = BadValues::default();
-                let v: Vec<Option<String>> = t
+                let v: Vec<Option<std::borrow::Cow<str>>> = t
                     .values
                     .iter()
                     .enumerate()
                     .map(|(i, o)| {
-                        let s = mapped_value(o.as_deref()?, map)?;
-                        let s = if col.kind == Kind::Code { s.to_lowercase().replace([' ', '-'], "_") } else { s };
+                        let s = mapped_value((*o)?, map)?;
+                        let s = if col.kind == Kind::Code { code(s) } else { std::borrow::Cow::Borrowed(s) };
                         match vocab {
-                            Some((words, fallback)) if !words.contains(&s.as_str()) => {
-                                unknown.note(i, o.as_deref().unwrap_or(""));
-                                fallback.map(str::to_string)
+                            Some((words, fallback)) if !words.contains(&s.as_ref()) => {
+                                unknown.note(i, o.unwrap_or(""));
+                                fallback.map(std::borrow::Cow::Borrowed)
                             }
                             _ => Some(s),
                         }
@@ -346,9 +390,10 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
             }
             continue;
         };
-        if col.required {
-            for (i, v) in series.iter().enumerate() {
-                if v.is_null() && !bad.rows.contains(&i) {
+        if col.required && series.null_count() > 0 {
+            let unreadable: std::collections::HashSet<usize> = bad.rows.iter().copied().collect();
+            for (i, null) in series.is_null().iter().enumerate() {
+                if null == Some(true) && !unreadable.contains(&i) {
                     empty.note(i, "");
                 }
             }
@@ -390,7 +435,7 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
             .iter()
             .enumerate()
             .map(|(i, o)| {
-                let s = o.as_deref()?;
+                let s = (*o)?;
                 let secs = parse_duration(s, unit);
                 if secs.is_none() {
                     bad.note(i, s);
@@ -477,13 +522,23 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
     Ok(Source { name, frame, meta })
 }
 
+/// A code as the vocabularies spell it: lower case, `_` for spaces and dashes
+/// (allocating only when it has to change).
+fn code(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.to_lowercase().replace([' ', '-'], "_"))
+    }
+}
+
 /// A value through the profile's value map (case-insensitive); an empty mapped value
 /// means "no value".
-fn mapped_value(s: &str, map: Option<&std::collections::BTreeMap<String, String>>) -> Option<String> {
+fn mapped_value<'a>(s: &'a str, map: Option<&'a std::collections::BTreeMap<String, String>>) -> Option<&'a str> {
     match map.and_then(|m| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(s))) {
         Some((_, v)) if v.is_empty() => None,
-        Some((_, v)) => Some(v.clone()),
-        None => Some(s.to_string()),
+        Some((_, v)) => Some(v.as_str()),
+        None => Some(s),
     }
 }
 
@@ -509,7 +564,7 @@ pub fn parse_duration(s: &str, unit: &str) -> Option<f64> {
     })
 }
 
-type TextOf<'a> = dyn Fn(&str) -> Result<Option<Vec<Option<String>>>> + 'a;
+type TextOf<'a> = dyn Fn(&str) -> Result<Option<Vec<Option<&'a str>>>> + 'a;
 
 /// A timestamp column by a `[datetimes]` spec: one column or date + time, ISO first,
 /// then the formats in order, or epoch seconds/milliseconds.
@@ -526,7 +581,8 @@ fn datetime_column(
         }
         None => tz,
     };
-    let (values, source) = match (&d.column, &d.date, &d.time) {
+    let joined: Vec<Option<String>>;
+    let (values, source): (Vec<Option<&str>>, String) = match (&d.column, &d.date, &d.time) {
         (Some(c), _, _) => match text_of(c)? {
             Some(v) => (v, format!("`{c}`")),
             None => return Ok(None),
@@ -539,16 +595,16 @@ fn datetime_column(
                 }
                 None => vec![None; dv.len()],
             };
-            let joined = dv
+            joined = dv
                 .into_iter()
                 .zip(tv)
                 .map(|(a, b)| match (a, b) {
                     (Some(a), Some(b)) => Some(format!("{a} {b}")),
-                    (Some(a), None) => Some(a),
+                    (Some(a), None) => Some(a.to_string()),
                     _ => None,
                 })
                 .collect();
-            (joined, format!("`{date}` + `{}`", time.as_deref().unwrap_or("")))
+            (joined.iter().map(|o| o.as_deref()).collect(), format!("`{date}` + `{}`", time.as_deref().unwrap_or("")))
         }
         _ => anyhow::bail!("[datetimes.{name}]: give `column`, or `date` (and `time`)"),
     };
@@ -564,7 +620,7 @@ fn datetime_column(
         .iter()
         .enumerate()
         .map(|(i, o)| {
-            let s = o.as_deref()?;
+            let s = (*o)?;
             let r = match epoch {
                 Some(unit) => {
                     parse::number(s)
@@ -600,7 +656,7 @@ fn duration_column(
                 .iter()
                 .enumerate()
                 .map(|(i, o)| {
-                    let s = o.as_deref()?;
+                    let s = (*o)?;
                     let r = parse_duration(s, unit);
                     if r.is_none() {
                         bad.note(i, s);
