@@ -232,13 +232,20 @@ impl Default for SurveysSection {
 pub struct DriversSection {
     pub field: String,
     pub top: usize,
+    /// Which sources count as contacts: "tickets", "calls" (default both).
+    pub sources: Vec<String>,
     /// Driver value → the team that owns it.
     pub owners: BTreeMap<String, String>,
 }
 
 impl Default for DriversSection {
     fn default() -> Self {
-        DriversSection { field: "reason".into(), top: 5, owners: BTreeMap::new() }
+        DriversSection {
+            field: "reason".into(),
+            top: 5,
+            sources: vec!["tickets".into(), "calls".into()],
+            owners: BTreeMap::new(),
+        }
     }
 }
 
@@ -356,6 +363,12 @@ impl Config {
         }
         if self.cost.per_agent_hour.is_some() && self.cost.per_day.is_some() {
             bail!("[cost] give per_agent_hour or per_day, not both");
+        }
+        if self.drivers.sources.is_empty() || self.drivers.sources.iter().any(|s| s != "tickets" && s != "calls") {
+            bail!(
+                "[drivers] sources = {:?}: expected a non-empty list of \"tickets\" and \"calls\"",
+                self.drivers.sources
+            );
         }
         if self.drivers.top == 0 {
             bail!("[drivers] top must be at least 1");

@@ -1,5 +1,10 @@
-//! drivers: the top-N request drivers of the period (tickets and calls together),
-//! with their share, change, owner and per-driver KPIs.
+//! drivers: what customers contact us about. The top N values of the driver field
+//! (tickets and calls together, and apart), their share and change, who owns them, and
+//! what they cost in satisfaction, effort, resolution time and handle time; the driver
+//! that grew most and the new ones; breakdowns by product and location; heat maps.
+//!
+//! Order, everywhere: by count, descending; ties by name in byte order (so "Billing"
+//! before "Login", and a run never differs from the next).
 
 use crate::config::Config;
 use crate::load::Loaded;
@@ -28,12 +33,36 @@ pub struct DriverRow {
     pub delta_share_pts: f64,
     /// Share change tested with a two-proportion z-test (p < 0.05).
     pub significant: Option<bool>,
+    pub p_value: Option<f64>,
     pub csat: Option<f64>,
     pub csat_n: u64,
+    pub ces: Option<f64>,
+    pub ces_n: u64,
     pub median_resolution_seconds: Option<f64>,
     pub aht_seconds: Option<f64>,
     pub owner: Option<String>,
     pub is_new: bool,
+}
+
+/// A ranking of one field's values over the chosen sources.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranking {
+    pub field: String,
+    pub sources: Vec<String>,
+    pub total: u64,
+    pub total_prev: u64,
+    /// Every value, ranked.
+    pub rows: Vec<DriverRow>,
+}
+
+/// A matrix of values (rows × columns) with the n behind each cell.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeatMap {
+    pub id: String,
+    pub rows: Vec<String>,
+    pub columns: Vec<String>,
+    pub values: Vec<Vec<Option<f64>>>,
+    pub n: Vec<Vec<u64>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -41,12 +70,24 @@ pub struct Drivers {
     pub field: String,
     pub total: u64,
     pub total_prev: u64,
+    /// The top N, tickets and calls together (the configured sources).
     pub top: Vec<DriverRow>,
+    /// The top N counting tickets only, and calls only (empty without that source).
+    pub top_tickets: Vec<DriverRow>,
+    pub top_calls: Vec<DriverRow>,
     /// The driver (any rank) whose count grew most against the previous period.
     pub emerging: Option<DriverRow>,
     /// Drivers with contacts now and none in the previous period.
     pub new_drivers: Vec<String>,
     pub distinct: usize,
+    /// Tickets by product and by location, when those columns are mapped.
+    pub by_product: Option<Ranking>,
+    pub by_location: Option<Ranking>,
+    /// CSAT and CES (rows: the top drivers; columns: channels), and contacts by local
+    /// weekday × hour.
+    pub csat_heatmap: Option<HeatMap>,
+    pub ces_heatmap: Option<HeatMap>,
+    pub contacts_heatmap: Option<HeatMap>,
 }
 
 fn key_expr(field: &str) -> Expr {
@@ -72,18 +113,17 @@ fn per_key(frame: &DataFrame, field: &str, filter: Expr, agg: Expr) -> Result<BT
         .collect())
 }
 
-/// Contacts per driver value: (tickets, calls).
+/// Contacts per value: (tickets, calls).
 type Counts = BTreeMap<String, (u64, u64)>;
 
-fn counts(data: &Loaded, cfg: &Config, w: Window) -> Result<(Counts, u64)> {
-    let field = cfg.drivers.field.as_str();
+fn counts(data: &Loaded, cfg: &Config, field: &str, sources: &[String], w: Window) -> Result<(Counts, u64)> {
     let mut out = Counts::new();
-    if let Some(t) = data.tickets.as_ref().filter(|t| t.has(field)) {
+    if let Some(t) = data.tickets.as_ref().filter(|t| t.has(field) && sources.iter().any(|s| s == "tickets")) {
         for (k, v) in per_key(&t.frame, field, w.contains("created_at"), len())? {
             out.entry(k).or_default().0 += v as u64;
         }
     }
-    if let Some(c) = data.calls.as_ref().filter(|c| c.has(field)) {
+    if let Some(c) = data.calls.as_ref().filter(|c| c.has(field) && sources.iter().any(|s| s == "calls")) {
         let m = crate::metrics::calls_masks(c, w, &cfg.calls);
         for (k, v) in per_key(&c.frame, field, m.offered, len())? {
             out.entry(k).or_default().1 += v as u64;
@@ -93,94 +133,226 @@ fn counts(data: &Loaded, cfg: &Config, w: Window) -> Result<(Counts, u64)> {
     Ok((out, total))
 }
 
-pub fn compute(data: &Loaded, cfg: &Config, cur: Window, prev: Window) -> Result<Drivers> {
-    let field = cfg.drivers.field.as_str();
-    let (now, total) = counts(data, cfg, cur)?;
-    let (before, total_prev) = counts(data, cfg, prev)?;
-    let pct = |x: u64, n: u64| if n > 0 { x as f64 / n as f64 * 100.0 } else { 0.0 };
+/// Per-value KPIs of the current period: median resolution, CSAT (pos, n), CES (sum, n), AHT.
+struct Kpis {
+    resolution: BTreeMap<String, f64>,
+    csat: BTreeMap<String, (f64, f64)>,
+    ces: BTreeMap<String, (f64, f64)>,
+    aht: BTreeMap<String, f64>,
+}
 
-    // Per-driver KPIs for the current period.
-    let mut resolution = BTreeMap::new();
-    let mut csat: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-    let mut aht = BTreeMap::new();
-    if let Some(t) = data.tickets.as_ref().filter(|t| t.has(field) && t.has("solved_at")) {
-        let secs = (col("solved_at") - col("created_at")).cast(DataType::Float64) / lit(1000.0);
-        let keep = cur.contains("solved_at").and(secs.clone().gt_eq(lit(0.0)));
-        resolution = per_key(&t.frame, field, keep, secs.median())?;
+fn kpis(data: &Loaded, cfg: &Config, field: &str, cur: Window) -> Result<Kpis> {
+    let mut k = Kpis { resolution: BTreeMap::new(), csat: BTreeMap::new(), ces: BTreeMap::new(), aht: BTreeMap::new() };
+    if let Some(t) = data.tickets.as_ref().filter(|t| t.has(field) && t.has("res_s")) {
+        let keep = cur.contains("solved_at").and(col("res_s").gt_eq(lit(0.0)));
+        k.resolution = per_key(&t.frame, field, keep, col("res_s").median())?;
     }
-    if let (Some(s), Some(t)) = (&data.surveys, &data.tickets) {
-        if s.has("ticket_id") && t.has(field) {
-            let sv = &cfg.surveys;
-            let joined = s
-                .frame
-                .clone()
-                .lazy()
-                .filter(
-                    cur.contains("responded_at")
-                        .and(col("kind").eq(lit("csat")))
-                        .and(col("score").gt_eq(lit(sv.csat_min)))
-                        .and(col("score").lt_eq(lit(sv.csat_max))),
-                )
-                .select([col("ticket_id"), col("score")])
-                .join(
-                    t.frame.clone().lazy().select([col("ticket_id"), col(field)]),
-                    [col("ticket_id")],
-                    [col("ticket_id")],
-                    crate::metrics::join_args(JoinType::Inner),
-                )
-                .collect()?;
-            let pos = per_key(&joined, field, lit(true), col("score").gt_eq(lit(sv.csat_positive_min)).sum())?;
-            let n = per_key(&joined, field, lit(true), len())?;
-            for (k, n) in n {
-                csat.insert(k.clone(), (*pos.get(&k).unwrap_or(&0.0), n));
+    // Survey responses carry their ticket's field through the ticket link (prepare).
+    if let Some(s) = data.surveys.as_ref().filter(|s| s.has(field)) {
+        let sv = &cfg.surveys;
+        let csat = cur
+            .contains("responded_at")
+            .and(col("kind").eq(lit("csat")))
+            .and(col("score").gt_eq(lit(sv.csat_min)))
+            .and(col("score").lt_eq(lit(sv.csat_max)));
+        let pos = per_key(&s.frame, field, csat.clone(), col("score").gt_eq(lit(sv.csat_positive_min)).sum())?;
+        for (key, n) in per_key(&s.frame, field, csat, len())? {
+            k.csat.insert(key.clone(), (*pos.get(&key).unwrap_or(&0.0), n));
+        }
+        let ces = cur
+            .contains("responded_at")
+            .and(col("kind").eq(lit("ces")))
+            .and(col("score").gt_eq(lit(sv.ces_min)))
+            .and(col("score").lt_eq(lit(sv.ces_max)));
+        let sum = per_key(&s.frame, field, ces.clone(), col("score").sum())?;
+        for (key, n) in per_key(&s.frame, field, ces, len())? {
+            k.ces.insert(key.clone(), (*sum.get(&key).unwrap_or(&0.0), n));
+        }
+    }
+    if let Some(c) = data.calls.as_ref().filter(|c| c.has(field) && c.has("handle_s")) {
+        let m = crate::metrics::calls_masks(c, cur, &cfg.calls);
+        k.aht = per_key(&c.frame, field, m.answered.and(col("talk_seconds").is_not_null()), col("handle_s").mean())?;
+    }
+    Ok(k)
+}
+
+/// Every value of `field`, ranked, with its change and KPIs.
+pub fn rank(
+    data: &Loaded,
+    cfg: &Config,
+    field: &str,
+    sources: &[String],
+    cur: Window,
+    prev: Window,
+) -> Result<Ranking> {
+    let (now, total) = counts(data, cfg, field, sources, cur)?;
+    let (before, total_prev) = counts(data, cfg, field, sources, prev)?;
+    let k = kpis(data, cfg, field, cur)?;
+    let pct = |x: u64, n: u64| if n > 0 { x as f64 / n as f64 * 100.0 } else { 0.0 };
+    let mut rows: Vec<DriverRow> = now
+        .iter()
+        .map(|(name, (t, c))| {
+            let count = t + c;
+            let prev_count = before.get(name).map(|(a, b)| a + b).unwrap_or(0);
+            let (cp, cn) = k.csat.get(name).copied().unwrap_or((0.0, 0.0));
+            let (es, en) = k.ces.get(name).copied().unwrap_or((0.0, 0.0));
+            let p_value = stats::two_proportion_p(count as f64, total as f64, prev_count as f64, total_prev as f64);
+            DriverRow {
+                rank: 0,
+                name: name.clone(),
+                count,
+                tickets: *t,
+                calls: *c,
+                share: pct(count, total),
+                prev_count,
+                prev_share: pct(prev_count, total_prev),
+                delta_count: count as i64 - prev_count as i64,
+                delta_share_pts: pct(count, total) - pct(prev_count, total_prev),
+                significant: p_value.map(|p| p < 0.05),
+                p_value,
+                csat: (cn > 0.0).then(|| cp / cn * 100.0),
+                csat_n: cn as u64,
+                ces: (en > 0.0).then(|| es / en),
+                ces_n: en as u64,
+                median_resolution_seconds: k.resolution.get(name).copied(),
+                aht_seconds: k.aht.get(name).copied(),
+                owner: cfg.drivers.owners.get(name).cloned(),
+                is_new: prev_count == 0 && total_prev > 0,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+    Ok(Ranking { field: field.to_string(), sources: sources.to_vec(), total, total_prev, rows })
+}
+
+/// CSAT or CES of survey responses by driver (rows, the top drivers) × channel.
+fn survey_heatmap(
+    data: &Loaded,
+    cfg: &Config,
+    field: &str,
+    rows: &[String],
+    kind: &str,
+    cur: Window,
+) -> Result<Option<HeatMap>> {
+    let Some(s) = data.surveys.as_ref().filter(|s| s.has(field) && s.has("channel")) else { return Ok(None) };
+    let sv = &cfg.surveys;
+    let (lo, hi) = if kind == "csat" { (sv.csat_min, sv.csat_max) } else { (sv.ces_min, sv.ces_max) };
+    let ok = cur
+        .contains("responded_at")
+        .and(col("kind").eq(lit(kind)))
+        .and(col("score").gt_eq(lit(lo)))
+        .and(col("score").lt_eq(lit(hi)));
+    let value = if kind == "csat" {
+        col("score").gt_eq(lit(sv.csat_positive_min)).cast(DataType::Float64).mean() * lit(100.0)
+    } else {
+        col("score").mean()
+    };
+    let df = s
+        .frame
+        .clone()
+        .lazy()
+        .filter(ok)
+        .group_by([key_expr(field), col("channel").fill_null(lit(UNSET)).alias("channel")])
+        .agg([value.cast(DataType::Float64).alias("v"), len().cast(DataType::Float64).alias("n")])
+        .collect()?;
+    let (k, ch, v, n) =
+        (df.column("key")?.str()?, df.column("channel")?.str()?, df.column("v")?.f64()?, df.column("n")?.f64()?);
+    let mut cells: BTreeMap<(String, String), (f64, u64)> = BTreeMap::new();
+    let mut columns: Vec<String> = Vec::new();
+    for i in 0..df.height() {
+        if let (Some(k), Some(ch), Some(v), Some(n)) = (k.get(i), ch.get(i), v.get(i), n.get(i)) {
+            if rows.iter().any(|r| r == k) {
+                cells.insert((k.to_string(), ch.to_string()), (v, n as u64));
+                if !columns.iter().any(|c| c == ch) {
+                    columns.push(ch.to_string());
+                }
             }
         }
     }
-    if let Some(c) = data.calls.as_ref().filter(|c| c.has(field) && c.has("talk_seconds")) {
-        let m = crate::metrics::calls_masks(c, cur, &cfg.calls);
-        let part = |n: &str| if c.has(n) { col(n).fill_null(lit(0.0)) } else { lit(0.0) };
-        let handle = col("talk_seconds") + part("hold_seconds") + part("acw_seconds");
-        aht = per_key(&c.frame, field, m.answered.and(col("talk_seconds").is_not_null()), handle.mean())?;
-    }
+    columns.sort();
+    let values = rows
+        .iter()
+        .map(|r| columns.iter().map(|c| cells.get(&(r.clone(), c.clone())).map(|x| x.0)).collect())
+        .collect();
+    let n = rows
+        .iter()
+        .map(|r| columns.iter().map(|c| cells.get(&(r.clone(), c.clone())).map_or(0, |x| x.1)).collect())
+        .collect();
+    Ok(Some(HeatMap { id: format!("{kind}_by_driver_channel"), rows: rows.to_vec(), columns, values, n }))
+}
 
-    let row = |name: &String, (t, c): (u64, u64)| -> DriverRow {
-        let count = t + c;
-        let prev_count = before.get(name).map(|(a, b)| a + b).unwrap_or(0);
-        let (cp, cn) = csat.get(name).copied().unwrap_or((0.0, 0.0));
-        DriverRow {
-            rank: 0,
-            name: name.clone(),
-            count,
-            tickets: t,
-            calls: c,
-            share: pct(count, total),
-            prev_count,
-            prev_share: pct(prev_count, total_prev),
-            delta_count: count as i64 - prev_count as i64,
-            delta_share_pts: pct(count, total) - pct(prev_count, total_prev),
-            significant: stats::two_proportion_p(count as f64, total as f64, prev_count as f64, total_prev as f64)
-                .map(|p| p < 0.05),
-            csat: (cn > 0.0).then(|| cp / cn * 100.0),
-            csat_n: cn as u64,
-            median_resolution_seconds: resolution.get(name).copied(),
-            aht_seconds: aht.get(name).copied(),
-            owner: cfg.drivers.owners.get(name).cloned(),
-            is_new: prev_count == 0 && total_prev > 0,
+pub fn compute(
+    data: &Loaded,
+    cfg: &Config,
+    period: &crate::period::Period,
+    cur: Window,
+    prev: Window,
+) -> Result<Drivers> {
+    let d = &cfg.drivers;
+    let field = d.field.as_str();
+    let all = rank(data, cfg, field, &d.sources, cur, prev)?;
+    let top_n = |r: &Ranking| r.rows.iter().take(d.top).cloned().collect::<Vec<_>>();
+    let only = |s: &str| -> Result<Vec<DriverRow>> {
+        if d.sources.iter().any(|x| x == s) {
+            Ok(top_n(&rank(data, cfg, field, &[s.to_string()], cur, prev)?))
+        } else {
+            Ok(vec![])
         }
     };
-    let mut all: Vec<DriverRow> = now.iter().map(|(k, v)| row(k, *v)).collect();
-    // Ties: the larger count first, then the name in byte order, so runs never differ.
-    all.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-    for (i, r) in all.iter_mut().enumerate() {
-        r.rank = i + 1;
-    }
     let emerging = all
+        .rows
         .iter()
         .filter(|r| r.delta_count > 0 && r.name != UNSET)
         .max_by(|a, b| a.delta_count.cmp(&b.delta_count).then_with(|| b.name.cmp(&a.name)))
         .cloned();
-    let new_drivers = all.iter().filter(|r| r.is_new).map(|r| r.name.clone()).collect();
-    let distinct = all.len();
-    all.truncate(cfg.drivers.top);
-    Ok(Drivers { field: field.to_string(), total, total_prev, top: all, emerging, new_drivers, distinct })
+    let new_drivers = all.rows.iter().filter(|r| r.is_new).map(|r| r.name.clone()).collect();
+    let by = |f: &str| -> Result<Option<Ranking>> {
+        match &data.tickets {
+            Some(t) if t.has(f) && f != field => Ok(Some(rank(data, cfg, f, &["tickets".to_string()], cur, prev)?)),
+            _ => Ok(None),
+        }
+    };
+    let top = top_n(&all);
+    let names: Vec<String> = top.iter().map(|r| r.name.clone()).collect();
+    let contacts_heatmap = {
+        let ctx = crate::metrics::Ctx { cfg, period, window: cur, days: period.days() as f64, as_of: cur.end };
+        crate::metrics::volume::weekday_hour(data, &ctx)?.map(|b| {
+            let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+            let cell =
+                |dname: &str, h: usize, i: usize| b.row(&format!("{dname} {h:02}")).and_then(|r| r.values[i].value);
+            HeatMap {
+                id: "contacts_by_weekday_hour".into(),
+                rows: days.iter().map(|s| s.to_string()).collect(),
+                columns: (0..24).map(|h| format!("{h:02}")).collect(),
+                values: days.iter().map(|dn| (0..24).map(|h| cell(dn, h, 2)).collect()).collect(),
+                n: days
+                    .iter()
+                    .map(|dn| {
+                        (0..24)
+                            .map(|h| (cell(dn, h, 0).unwrap_or(0.0) + cell(dn, h, 1).unwrap_or(0.0)) as u64)
+                            .collect()
+                    })
+                    .collect(),
+            }
+        })
+    };
+    Ok(Drivers {
+        field: field.to_string(),
+        total: all.total,
+        total_prev: all.total_prev,
+        distinct: all.rows.len(),
+        top_tickets: only("tickets")?,
+        top_calls: only("calls")?,
+        emerging,
+        new_drivers,
+        by_product: by("product")?,
+        by_location: by("location")?,
+        csat_heatmap: survey_heatmap(data, cfg, field, &names, "csat", cur)?,
+        ces_heatmap: survey_heatmap(data, cfg, field, &names, "ces", cur)?,
+        contacts_heatmap,
+        top,
+    })
 }

@@ -160,7 +160,7 @@ fn drivers_stage(data: &load::Loaded, plan: &plan::ReportPlan) -> Result<drivers
         let (start, end) = p.bounds_ms(plan.tz);
         metrics::Window { start, end }
     };
-    drivers::compute(data, &plan.config, window(&plan.period), window(&plan.previous))
+    drivers::compute(data, &plan.config, &plan.period, window(&plan.period), window(&plan.previous))
 }
 
 fn charts_stage(

@@ -106,7 +106,8 @@ fn drivers_count_tickets_and_calls_with_ties_by_name() {
         let (start, end) = Period::parse(p).unwrap().bounds_ms(chrono_tz::UTC);
         metrics::Window { start, end }
     };
-    let d = csreport::drivers::compute(&data, &cfg, w("2026-09"), w("2026-08")).unwrap();
+    let d = csreport::drivers::compute(&data, &cfg, &Period::parse("2026-09").unwrap(), w("2026-09"), w("2026-08"))
+        .unwrap();
     // Tickets: Billing T1 T3 T4 T7 = 4, Login T2 = 1, Refund T6 = 1.
     // Calls offered: Billing K1 K4 = 2, Login K2 = 1, Refund K7 = 1. Total 10.
     assert_eq!(d.total, 10);

@@ -8,7 +8,7 @@ pub(crate) use calls::masks as calls_masks;
 pub mod prepare;
 mod surveys;
 mod tickets;
-mod volume;
+pub(crate) mod volume;
 
 use crate::config::Config;
 use crate::load::Loaded;

@@ -52,7 +52,7 @@ fn counts(frame: &DataFrame, filter: Expr) -> Result<[[f64; 24]; 7]> {
 
 /// 168 cells, Monday 00h first: tickets created and inbound calls offered, and their
 /// sum per day of that weekday in the period.
-pub fn weekday_hour(data: &Loaded, ctx: &Ctx) -> Result<Option<Breakdown>> {
+pub(crate) fn weekday_hour(data: &Loaded, ctx: &Ctx) -> Result<Option<Breakdown>> {
     let Some(t) = &data.tickets else { return Ok(None) };
     let tickets = counts(&t.frame, ctx.window.contains("created_at"))?;
     let calls = match &data.calls {

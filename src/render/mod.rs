@@ -119,11 +119,50 @@ pub struct KpiRow {
     pub note: String,
 }
 
+/// A short ranking row (tickets only, calls only, product, location).
+#[derive(Serialize)]
+pub struct RankView {
+    pub rank: usize,
+    pub name: String,
+    pub count: String,
+    pub share: String,
+    pub change: String,
+    pub significant: bool,
+    pub csat: String,
+}
+
+#[derive(Serialize)]
+pub struct RankBlock {
+    pub title: String,
+    pub rows: Vec<RankView>,
+}
+
+#[derive(Serialize)]
+pub struct HeatCell {
+    pub value: String,
+    /// 0–4: how far from the best (0) to the worst (4) cell, for the colour.
+    pub level: u8,
+    pub n: u64,
+}
+
+#[derive(Serialize)]
+pub struct HeatMapView {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<(String, Vec<HeatCell>)>,
+}
+
 #[derive(Serialize)]
 pub struct DriversView {
     pub field: String,
     pub total: String,
     pub distinct: usize,
+    /// Tickets only, calls only, by product, by location (those with rows).
+    pub blocks: Vec<RankBlock>,
+    pub heatmaps: Vec<HeatMapView>,
+    /// "“App crash” grew the most: 418 → 1,026 contacts." / new drivers, in words.
+    pub emerging_text: String,
+    pub new_text: String,
     /// "N contacts in all (tickets and calls), M distinct values of `reason`".
     pub note: String,
     pub rows: Vec<DriverView>,
@@ -144,6 +183,7 @@ pub struct DriverView {
     pub delta_share: String,
     pub significant: bool,
     pub csat: String,
+    pub ces: String,
     pub resolution: String,
     pub aht: String,
     pub owner: String,
@@ -174,7 +214,7 @@ fn dir_class(d: Direction) -> String {
 
 fn headings(lang: format::Lang) -> BTreeMap<&'static str, &'static str> {
     let fr = lang == format::Lang::Fr;
-    let pairs: [(&str, &str, &str); 44] = [
+    let pairs: [(&str, &str, &str); 49] = [
         ("period", "Period", "Période"),
         ("compared_with", "Compared with", "Comparée à"),
         ("year_ago", "Year ago", "Il y a un an"),
@@ -212,6 +252,11 @@ fn headings(lang: format::Lang) -> BTreeMap<&'static str, &'static str> {
         ("problem", "Problem", "Problème"),
         ("first_row", "First row", "Première ligne"),
         ("no_issue", "No data-quality issue found.", "Aucun problème de qualité des données."),
+        ("tickets_only", "Tickets only", "Tickets seuls"),
+        ("low_n_cell", "* fewer than 10 responses.", "* moins de 10 réponses."),
+        ("calls_only", "Calls only", "Appels seuls"),
+        ("by_product", "By product (tickets)", "Par produit (tickets)"),
+        ("by_location", "By location (tickets)", "Par site (tickets)"),
         ("rejected", "Rejected", "Rejetées"),
         ("merged", "Merged", "Fusionnées"),
         ("profile", "Profile", "Profil"),
@@ -322,6 +367,7 @@ pub fn view(r: &Report) -> ReportView {
                 } else {
                     "—".into()
                 },
+                ces: if x.ces_n > 0 { format!("{} (n={})", opt(Unit::Scale, x.ces), x.ces_n) } else { "—".into() },
                 resolution: opt(Unit::Seconds, x.median_resolution_seconds),
                 aht: opt(Unit::Seconds, x.aht_seconds),
                 owner: x.owner.clone().unwrap_or_else(|| "—".into()),
@@ -330,6 +376,35 @@ pub fn view(r: &Report) -> ReportView {
             .collect(),
         emerging: d.emerging.as_ref().map(|e| e.name.clone()).unwrap_or_default(),
         new_drivers: d.new_drivers.clone(),
+        blocks: [
+            ("tickets_only", d.top_tickets.iter().collect::<Vec<_>>()),
+            ("calls_only", d.top_calls.iter().collect()),
+            ("by_product", d.by_product.iter().flat_map(|r| r.rows.iter().take(10)).collect()),
+            ("by_location", d.by_location.iter().flat_map(|r| r.rows.iter().take(10)).collect()),
+        ]
+        .into_iter()
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(k, rows)| RankBlock {
+            title: headings(r.lang)[k].to_string(),
+            rows: rows.into_iter().map(|x| rank_view(x, &fmt)).collect(),
+        })
+        .collect(),
+        heatmaps: [(&d.csat_heatmap, "csat"), (&d.ces_heatmap, "ces")]
+            .into_iter()
+            .filter_map(|(h, k)| h.as_ref().map(|h| heat_view(h, k, &fmt, r.lang)))
+            .collect(),
+        emerging_text: d
+            .emerging
+            .as_ref()
+            .map(|e| fmt.sentence_emerging(&e.name, e.prev_count, e.count))
+            .unwrap_or_default(),
+        new_text: if d.new_drivers.is_empty() {
+            String::new()
+        } else if r.lang == format::Lang::Fr {
+            format!("Nouveaux motifs cette période : {}.", d.new_drivers.join(", "))
+        } else {
+            format!("New this period: {}.", d.new_drivers.join(", "))
+        },
     };
     let quality = r
         .sources
@@ -411,6 +486,67 @@ pub fn view(r: &Report) -> ReportView {
         quality,
         definitions,
     }
+}
+
+fn rank_view(x: &crate::drivers::DriverRow, fmt: &Fmt) -> RankView {
+    let pts = if fmt.lang == format::Lang::Fr { "pt" } else { "pts" };
+    let delta = fmt.num(x.delta_count as f64, 0);
+    let share = fmt.num(x.delta_share_pts, 1);
+    RankView {
+        rank: x.rank,
+        name: x.name.clone(),
+        count: fmt.num(x.count as f64, 0),
+        share: fmt.percent(x.share),
+        change: format!(
+            "{}{delta} / {}{share} {pts}",
+            if x.delta_count > 0 { "+" } else { "" },
+            if x.delta_share_pts > 0.0 && share.chars().any(|c| c.is_ascii_digit() && c != '0') { "+" } else { "" }
+        ),
+        significant: x.significant == Some(true),
+        csat: if x.csat_n > 0 { fmt.value(Unit::Percent, x.csat) } else { "—".into() },
+    }
+}
+
+/// Heat-map cells on fewer responses than this are marked with `*`.
+pub const HEAT_MIN_N: u64 = 10;
+
+/// A heat map's cells as formatted values and a 0–4 level (0 best) for the colour.
+fn heat_view(h: &crate::drivers::HeatMap, kind: &str, fmt: &Fmt, lang: format::Lang) -> HeatMapView {
+    let all: Vec<f64> = h.values.iter().flatten().flatten().copied().collect();
+    let (lo, hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    let unit = if kind == "csat" { Unit::Percent } else { Unit::Scale };
+    let rows = h
+        .rows
+        .iter()
+        .zip(&h.values)
+        .zip(&h.n)
+        .map(|((name, vals), ns)| {
+            let cells = vals
+                .iter()
+                .zip(ns)
+                .map(|(v, n)| HeatCell {
+                    // A cell on fewer than 10 responses is marked: read it with care.
+                    value: v
+                        .map(|v| format!("{}{}", fmt.value(unit, Some(v)), if *n < HEAT_MIN_N { "*" } else { "" }))
+                        .unwrap_or_else(|| "—".into()),
+                    // Higher is better for both: the best cell is level 0.
+                    level: match v {
+                        Some(v) if hi > lo => (((hi - v) / (hi - lo)) * 4.0).round() as u8,
+                        _ => 0,
+                    },
+                    n: *n,
+                })
+                .collect();
+            (name.clone(), cells)
+        })
+        .collect();
+    let title = match (kind, lang) {
+        ("csat", format::Lang::Fr) => "CSAT par motif et canal",
+        ("csat", _) => "CSAT by driver and channel",
+        (_, format::Lang::Fr) => "Effort client par motif et canal",
+        _ => "CES by driver and channel",
+    };
+    HeatMapView { title: title.into(), columns: h.columns.clone(), rows }
 }
 
 pub const HTML_TEMPLATE: &str = include_str!("../../report-templates/report.html");
