@@ -66,6 +66,16 @@ pub struct ReportArgs {
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Exit with code 1 (after writing the report) when a metric is past its alert bound,
+    /// or with `warning`, past its warning bound too. For cron.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    Alert,
+    Warning,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -49,11 +49,6 @@ pub struct Comparison {
     pub target_met: Option<bool>,
 }
 
-/// Minimum observations on both sides before a duration change can be called.
-pub const MIN_N_DURATION: u64 = 30;
-/// Relative change a duration median must show to be called a change.
-pub const MIN_REL_DURATION: f64 = 0.10;
-
 /// The better direction of a metric under this config (CES 1.0 scores lower = easier).
 pub fn better_of(id: &str, cfg: &Config) -> Better {
     let b = crate::metrics::catalog::get(id).better;
@@ -109,7 +104,13 @@ pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64), better: Be
                 "difference > 1.96 × its standard error (promoter/detractor variance)",
             )
         }
-        Unit::Seconds => (None, "rule: change ≥ 10% with n ≥ 30 on both sides"),
+        Unit::Seconds => (
+            match (&cur.sample, &base.sample) {
+                (Some(a), Some(b)) => stats::mann_whitney_p(a, b),
+                _ => None,
+            },
+            "Mann–Whitney U test (normal approximation, tie and continuity corrections), p < 0.05",
+        ),
         Unit::Number if cur.id == "tickets_per_day" => (
             match (cur.numerator, base.numerator) {
                 (Some(c1), Some(c2)) => stats::poisson_p(c1, days.0, c2, days.1),
@@ -119,12 +120,7 @@ pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64), better: Be
         ),
         Unit::Number | Unit::Money | Unit::Scale => (None, "not tested"),
     };
-    let significant = match def.unit {
-        Unit::Seconds => Some(
-            cur.n >= MIN_N_DURATION && base.n >= MIN_N_DURATION && rel.is_some_and(|r| r.abs() >= MIN_REL_DURATION),
-        ),
-        _ => p_value.map(|p| p < 0.05),
-    };
+    let significant = p_value.map(|p| p < 0.05);
     let direction = if abs.abs() < 1e-9 {
         Direction::Unchanged
     } else {
@@ -137,6 +133,54 @@ pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64), better: Be
         }
     };
     Delta { abs: Some(abs), rel, direction, significant, p_value, test }
+}
+
+/// How far past its bounds a metric is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Warning,
+    Alert,
+}
+
+/// A threshold crossed: the metric's value lies beyond its warning or alert bound.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alert {
+    pub id: &'static str,
+    pub level: Level,
+    pub value: f64,
+    pub bound: f64,
+    /// "below" when lower values are worse, else "above".
+    pub worse: &'static str,
+}
+
+/// Whether lower values of `id` are the worse ones, for its thresholds.
+pub fn lower_is_worse(id: &str, cfg: &Config) -> bool {
+    match cfg.targets.get(id).and_then(|t| t.worse.as_deref()) {
+        Some("below") => true,
+        Some(_) => false,
+        None => better_of(id, cfg) == Better::Higher,
+    }
+}
+
+/// Every warning and alert bound crossed by the current values, alerts first.
+pub fn alerts(cmp: &[Comparison], cfg: &Config) -> Vec<Alert> {
+    let mut out = Vec::new();
+    for c in cmp {
+        let (Some(t), Some(v)) = (cfg.targets.get(c.id), c.current.value) else { continue };
+        let low = lower_is_worse(c.id, cfg);
+        let beyond = |b: f64| if low { v < b } else { v > b };
+        let level = match (t.alert, t.warning) {
+            (Some(a), _) if beyond(a) => Some((Level::Alert, a)),
+            (_, Some(w)) if beyond(w) => Some((Level::Warning, w)),
+            _ => None,
+        };
+        if let Some((level, bound)) = level {
+            out.push(Alert { id: c.id, level, value: v, bound, worse: if low { "below" } else { "above" } });
+        }
+    }
+    out.sort_by_key(|a| std::cmp::Reverse(a.level));
+    out
 }
 
 /// A breakdown in the three periods, for metrics.json.
@@ -184,7 +228,7 @@ pub fn compare(p: &Periods, cfg: &Config) -> Vec<Comparison> {
             let prev = p.previous.get(def.id).clone();
             let ya = p.year_ago.get(def.id).clone();
             let better = better_of(def.id, cfg);
-            let target = cfg.targets.get(def.id).map(|t| t.target);
+            let target = cfg.targets.get(def.id).and_then(|t| t.target);
             let band = match (cur.parts.get("band_low"), cur.parts.get("band_high")) {
                 (Some(lo), Some(hi)) => Some((*lo, *hi)),
                 _ => None,
@@ -256,5 +300,92 @@ mod tests {
         );
         assert_eq!(big.significant, Some(true));
         assert_eq!(small.significant, Some(false));
+    }
+}
+
+#[cfg(test)]
+mod threshold_tests {
+    use super::*;
+
+    fn comparison(id: &'static str, value: f64) -> Comparison {
+        let v = MetricValue::count(id, value);
+        let def = v.def();
+        Comparison {
+            id,
+            unit: def.unit,
+            better: def.better,
+            vs_previous: delta(&v, &v, (1.0, 1.0), def.better),
+            vs_year_ago: delta(&v, &v, (1.0, 1.0), def.better),
+            current: v.clone(),
+            previous: v.clone(),
+            year_ago: v,
+            trend: vec![],
+            target: None,
+            target_met: None,
+        }
+    }
+
+    #[test]
+    fn bounds_are_crossed_on_the_worse_side() {
+        let cfg = Config::parse(
+            "[inputs.tickets]\npath='t.csv'\n\
+             [targets.service_level]\ntarget = 80\nwarning = 70\nalert = 60\n\
+             [targets.abandonment_rate]\ntarget = 5\nwarning = 8\nalert = 12\n\
+             [targets.backlog_end]\nwarning = 500\nalert = 800\n\
+             [targets.tickets_created]\nwarning = 100\nworse = \"below\"\n",
+            "r.toml",
+        )
+        .unwrap();
+        let cmp = [
+            comparison("service_level", 65.0),    // below 70: warning
+            comparison("abandonment_rate", 12.5), // above 12: alert
+            comparison("backlog_end", 400.0),     // fine
+            comparison("tickets_created", 90.0),  // below 100, lower is worse here: warning
+        ];
+        let a = alerts(&cmp, &cfg);
+        let got: Vec<(&str, Level)> = a.iter().map(|a| (a.id, a.level)).collect();
+        assert_eq!(
+            got,
+            [
+                ("abandonment_rate", Level::Alert),
+                ("service_level", Level::Warning),
+                ("tickets_created", Level::Warning)
+            ]
+        );
+        assert_eq!((a[1].bound, a[1].worse), (70.0, "below"));
+    }
+
+    #[test]
+    fn bounds_out_of_order_are_refused() {
+        let e = Config::parse(
+            "[inputs.tickets]\npath='t.csv'\n[targets.service_level]\ntarget = 80\nwarning = 85\n",
+            "r.toml",
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("[targets.service_level]: target, warning and alert must go from good to bad"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn durations_are_compared_with_mann_whitney() {
+        use std::sync::Arc;
+        let with = |xs: Vec<f64>| {
+            let mut m = MetricValue::count("first_response_time", xs.len() as f64);
+            m.value = Some(xs[xs.len() / 2]);
+            m.sample = Some(Arc::new(xs));
+            m
+        };
+        // 10% slower on 400 tickets a side: significant. The same shift on 6: not.
+        let base: Vec<f64> = (0..400).map(|i| 1000.0 + i as f64 * 10.0).collect();
+        let slower: Vec<f64> = base.iter().map(|x| x * 1.1).collect();
+        let d = delta(&with(slower), &with(base), (1.0, 1.0), Better::Lower);
+        assert_eq!((d.significant, d.direction), (Some(true), Direction::Worsened));
+        let small: Vec<f64> = (0..6).map(|i| 1000.0 + i as f64 * 500.0).collect();
+        let small_slower: Vec<f64> = small.iter().map(|x| x * 1.1).collect();
+        let d = delta(&with(small_slower), &with(small), (1.0, 1.0), Better::Lower);
+        assert_eq!(d.significant, Some(false));
+        assert!(d.test.starts_with("Mann–Whitney"));
     }
 }

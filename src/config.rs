@@ -252,7 +252,18 @@ impl Default for DriversSection {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    pub target: f64,
+    /// The value to meet (≥ for higher-is-better metrics, ≤ for lower-is-better).
+    #[serde(default)]
+    pub target: Option<f64>,
+    /// Bounds beyond which the value raises a warning and an alert, on the worse side.
+    #[serde(default)]
+    pub warning: Option<f64>,
+    #[serde(default)]
+    pub alert: Option<f64>,
+    /// Which side is worse, for metrics without a better direction (volumes):
+    /// "above" (default) or "below".
+    #[serde(default)]
+    pub worse: Option<String>,
     /// Team that owns the action when the target is missed.
     #[serde(default)]
     pub owner: Option<String>,
@@ -264,12 +275,40 @@ pub struct ActionsSection {
     /// An action is due this many days after --as-of.
     pub due_days: i64,
     pub default_owner: String,
+    /// Keep the built-in rules for metrics that no rule of the config names.
+    pub builtin_rules: bool,
+    /// Agents' time not on the phones (breaks, training…), for the Erlang C staffing.
+    pub shrinkage: f64,
+    /// Your rules, tried before the built-in ones.
+    pub rules: Vec<ActionRule>,
 }
 
 impl Default for ActionsSection {
     fn default() -> Self {
-        ActionsSection { due_days: 14, default_owner: "Customer service management".into() }
+        ActionsSection {
+            due_days: 14,
+            default_owner: "Customer service management".into(),
+            builtin_rules: true,
+            shrinkage: 0.30,
+            rules: Vec::new(),
+        }
     }
+}
+
+/// A finding (metric, condition) that raises an action.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRule {
+    pub metric: String,
+    /// missed_target, worsened (significantly), warning, alert, above or below (`value`).
+    pub when: String,
+    #[serde(default)]
+    pub value: Option<f64>,
+    pub action: String,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub due_days: Option<i64>,
 }
 
 impl Config {
@@ -380,11 +419,48 @@ impl Config {
                 self.drivers.field
             );
         }
-        for id in self.targets.keys() {
-            if crate::metrics::catalog::find(id).is_none() {
-                let known: Vec<&str> = crate::metrics::catalog::CATALOG.iter().map(|m| m.id).collect();
-                bail!("[targets.{id}]: unknown metric (known: {})", known.join(", "));
+        let known = || crate::metrics::catalog::CATALOG.iter().map(|m| m.id).collect::<Vec<_>>().join(", ");
+        for (id, t) in &self.targets {
+            let Some(def) = crate::metrics::catalog::find(id) else {
+                bail!("[targets.{id}]: unknown metric (known: {})", known());
+            };
+            if t.target.is_none() && t.warning.is_none() && t.alert.is_none() {
+                bail!("[targets.{id}]: give a target, a warning or an alert bound");
             }
+            let lower_is_worse = match t.worse.as_deref() {
+                Some("below") => true,
+                Some("above") | None => def.better == crate::metrics::catalog::Better::Higher,
+                Some(w) => bail!("[targets.{id}] worse = \"{w}\": expected \"above\" or \"below\""),
+            };
+            // From good to bad: target, then warning, then alert.
+            let order: Vec<f64> = [t.target, t.warning, t.alert].into_iter().flatten().collect();
+            let sorted = order.windows(2).all(|w| if lower_is_worse { w[0] >= w[1] } else { w[0] <= w[1] });
+            if !sorted {
+                bail!(
+                    "[targets.{id}]: target, warning and alert must go from good to bad ({} is worse): got {:?} / {:?} / {:?}",
+                    if lower_is_worse { "lower" } else { "higher" },
+                    t.target,
+                    t.warning,
+                    t.alert
+                );
+            }
+        }
+        for (i, r) in self.actions.rules.iter().enumerate() {
+            if crate::metrics::catalog::find(&r.metric).is_none() {
+                bail!("[[actions.rules]] #{}: unknown metric `{}` (known: {})", i + 1, r.metric, known());
+            }
+            match r.when.as_str() {
+                "missed_target" | "worsened" | "warning" | "alert" => {}
+                "above" | "below" if r.value.is_some() => {}
+                "above" | "below" => bail!("[[actions.rules]] #{}: when = \"{}\" needs a `value`", i + 1, r.when),
+                w => bail!(
+                    "[[actions.rules]] #{}: when = \"{w}\": expected missed_target, worsened, warning, alert, above or below",
+                    i + 1
+                ),
+            }
+        }
+        if !(0.0..0.95).contains(&self.actions.shrinkage) {
+            bail!("[actions] shrinkage = {}: expected a share from 0 to 0.95", self.actions.shrinkage);
         }
         Ok(())
     }

@@ -318,7 +318,14 @@ pub fn compute(
     let top = top_n(&all);
     let names: Vec<String> = top.iter().map(|r| r.name.clone()).collect();
     let contacts_heatmap = {
-        let ctx = crate::metrics::Ctx { cfg, period, window: cur, days: period.days() as f64, as_of: cur.end };
+        let ctx = crate::metrics::Ctx {
+            cfg,
+            period,
+            window: cur,
+            days: period.days() as f64,
+            as_of: cur.end,
+            keep_samples: false,
+        };
         crate::metrics::volume::weekday_hour(data, &ctx)?.map(|b| {
             let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
             let cell =

@@ -30,15 +30,18 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Documented exit codes (docs/cli.md).
 pub mod exit {
     pub const OK: u8 = 0;
+    /// The report was written, and it holds a threshold crossed at the --fail-on level.
+    pub const ALERTS: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
 }
 
-pub fn run(cli: Cli) -> Result<()> {
+/// Runs a command; the exit code on success (0, or 1 for alerts with --fail-on).
+pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Report(args) => report(args),
-        Command::Metrics(args) => metrics_command(args),
-        Command::SampleData(args) => sample_data(args),
-        Command::Validate(args) => validate(args),
+        Command::Metrics(args) => metrics_command(args).map(|_| exit::OK),
+        Command::SampleData(args) => sample_data(args).map(|_| exit::OK),
+        Command::Validate(args) => validate(args).map(|_| exit::OK),
     }
 }
 
@@ -51,10 +54,13 @@ impl Sets {
     fn compute(data: &load::Loaded, p: &plan::ReportPlan) -> Result<Sets> {
         let as_of = p.as_of.timestamp_millis();
         let mut by_period = BTreeMap::new();
-        for period in p.trend.iter().chain([&p.previous, &p.year_ago, &p.period]) {
+        // The compared periods keep their duration samples (for the Mann–Whitney test).
+        let compared = [&p.period, &p.previous, &p.year_ago];
+        for period in compared.into_iter().chain(p.trend.iter()) {
             if let std::collections::btree_map::Entry::Vacant(slot) = by_period.entry(period.to_string()) {
-                let set =
-                    metrics::compute(data, &p.config, period, as_of).with_context(|| format!("computing {period}"))?;
+                let keep = compared.contains(&period);
+                let set = metrics::compute_with(data, &p.config, period, as_of, keep)
+                    .with_context(|| format!("computing {period}"))?;
                 slot.insert(set);
             }
         }
@@ -66,7 +72,7 @@ impl Sets {
     }
 }
 
-fn report(args: cli::ReportArgs) -> Result<()> {
+fn report(args: cli::ReportArgs) -> Result<u8> {
     let progress = progress::Progress::new(9, args.quiet, args.period.timings);
     progress.stage("plan");
     let plan = plan::resolve(&args.period)?;
@@ -84,7 +90,19 @@ fn report(args: cli::ReportArgs) -> Result<()> {
     progress.stage("actions");
     let summary = actions::summary(&comparisons, &drivers, &fmt);
     let as_of_local = plan.as_of.with_timezone(&plan.tz);
-    let actions = actions::plan(&comparisons, &drivers, &plan.config, as_of_local.date_naive(), &fmt);
+    let alerts = compare::alerts(&comparisons, &plan.config);
+    let actions = actions::plan(
+        &actions::PlanInput {
+            comparisons: &comparisons,
+            alerts: &alerts,
+            drivers: &drivers,
+            current: sets.get(&plan.period),
+            period: &plan.period,
+            as_of: as_of_local.date_naive(),
+        },
+        &plan.config,
+        &fmt,
+    );
     progress.stage("charts");
     let staging = deliver::Staging::begin(&out_dir)?;
     let trend_sets: Vec<&MetricSet> = plan.trend.iter().map(|p| sets.get(p)).collect();
@@ -104,6 +122,7 @@ fn report(args: cli::ReportArgs) -> Result<()> {
         breakdowns,
         drivers,
         summary,
+        alerts,
         actions,
         charts,
         version: VERSION.to_string(),
@@ -121,7 +140,18 @@ fn report(args: cli::ReportArgs) -> Result<()> {
         eprintln!("csreport: wrote {}", done.join("report.html").display());
         eprintln!("csreport: wrote {}", done.join("report.md").display());
     }
-    Ok(())
+    let failing: Vec<&compare::Alert> = match args.fail_on {
+        Some(cli::FailOn::Alert) => report.alerts.iter().filter(|a| a.level == compare::Level::Alert).collect(),
+        Some(cli::FailOn::Warning) => report.alerts.iter().collect(),
+        None => vec![],
+    };
+    if failing.is_empty() {
+        return Ok(exit::OK);
+    }
+    for a in &failing {
+        eprintln!("csreport: {:?}: {} = {:.2} is {} its bound {}", a.level, a.id, a.value, a.worse, a.bound);
+    }
+    Ok(exit::ALERTS)
 }
 
 /// Load every input and add the derived columns the metrics use.
@@ -221,7 +251,8 @@ fn charts_stage(
         .config
         .targets
         .get("service_level")
-        .map(|t| (t.target, format!("{} {}", if fr { "Objectif" } else { "Target" }, fmt.percent(t.target))));
+        .and_then(|t| t.target)
+        .map(|t| (t, format!("{} {}", if fr { "Objectif" } else { "Target" }, fmt.percent(t))));
     out.push(charts::line_chart(
         dir,
         &LineData {
@@ -313,6 +344,8 @@ fn metrics_json(r: &render::Report) -> Result<String> {
         "as_of": r.as_of,
         "metrics": metrics,
         "breakdowns": breakdowns,
+        "alerts": r.alerts,
+        "actions": r.actions,
         "drivers": r.drivers,
     });
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
@@ -332,6 +365,7 @@ fn metrics_command(args: cli::MetricsArgs) -> Result<()> {
     match args.format {
         MetricsFormat::Json => {
             let drivers = drivers_stage(&data, &plan)?;
+            let alerts = compare::alerts(&comparisons, &plan.config);
             let report = render::Report {
                 title: plan.config.report.title.clone(),
                 lang: Lang::En,
@@ -347,6 +381,7 @@ fn metrics_command(args: cli::MetricsArgs) -> Result<()> {
                 breakdowns,
                 drivers,
                 summary: vec![],
+                alerts,
                 actions: vec![],
                 charts: vec![],
                 version: VERSION.to_string(),

@@ -68,6 +68,74 @@ pub fn nps_se(promoters: f64, detractors: f64, n: f64) -> Option<f64> {
     Some(100.0 * ((p + d - (p - d).powi(2)) / n).sqrt())
 }
 
+/// Mann–Whitney U test, two-sided, normal approximation with the tie correction and a
+/// continuity correction of 0.5. Deterministic (no resampling). None when a sample is
+/// empty or every value is equal.
+pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> Option<f64> {
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let mut all: Vec<(f64, bool)> = a.iter().map(|x| (*x, true)).chain(b.iter().map(|x| (*x, false))).collect();
+    all.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let n = all.len();
+    let (mut r1, mut ties, mut i) = (0.0, 0.0, 0);
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && all[j + 1].0 == all[i].0 {
+            j += 1;
+        }
+        // Ranks i+1 ..= j+1 share their average.
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        let t = (j - i + 1) as f64;
+        ties += t * t * t - t;
+        r1 += rank * all[i..=j].iter().filter(|x| x.1).count() as f64;
+        i = j + 1;
+    }
+    let u1 = r1 - n1 * (n1 + 1.0) / 2.0;
+    let nn = n1 + n2;
+    let var = n1 * n2 / 12.0 * ((nn + 1.0) - ties / (nn * (nn - 1.0)));
+    if var <= 0.0 {
+        return None;
+    }
+    let z = ((u1 - n1 * n2 / 2.0).abs() - 0.5).max(0.0) / var.sqrt();
+    Some(p_two_sided(z))
+}
+
+/// Erlang C: the probability that a call waits, with `c` agents and `a` Erlangs of
+/// traffic (1 when c ≤ a: the queue never empties).
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    if (c as f64) <= a {
+        return 1.0;
+    }
+    // Erlang B by its stable recursion, then C from B.
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (k as f64 + a * b);
+    }
+    let c = c as f64;
+    b / (1.0 - (a / c) * (1.0 - b))
+}
+
+/// Share of calls answered within `t` seconds with `c` agents, traffic `a` Erlangs and
+/// average handle time `aht` seconds: 1 − P(wait) · e^(−(c − A) · t / AHT).
+pub fn erlang_service_level(c: u32, a: f64, t: f64, aht: f64) -> f64 {
+    if (c as f64) <= a {
+        return 0.0;
+    }
+    1.0 - erlang_c(c, a) * (-(c as f64 - a) * t / aht).exp()
+}
+
+/// The smallest number of agents on the phones that reaches `target` (a share) within
+/// `t` seconds, for `calls_per_hour` and `aht` seconds; None for no traffic.
+pub fn agents_needed(calls_per_hour: f64, aht: f64, t: f64, target: f64) -> Option<u32> {
+    if calls_per_hour <= 0.0 || aht <= 0.0 {
+        return None;
+    }
+    let a = calls_per_hour * aht / 3600.0;
+    (a.floor() as u32 + 1..=a.ceil() as u32 + 1000).find(|c| erlang_service_level(*c, a, t, aht) >= target)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +161,39 @@ mod tests {
         // 8 of 10: Wilson 95% = (0.4902, 0.9433).
         let (lo, hi) = wilson95(8.0, 10.0).unwrap();
         assert!((lo - 0.4902).abs() < 1e-3 && (hi - 0.9433).abs() < 1e-3, "{lo} {hi}");
+    }
+
+    #[test]
+    fn mann_whitney_textbook_values() {
+        // Fully separated samples of 5: U = 0, σ² = 25·11/12, z = (12.5 − 0.5)/4.787 = 2.507,
+        // p = 0.01219 (scipy.stats.mannwhitneyu, method="asymptotic").
+        let p = mann_whitney_p(&[1.0, 2.0, 3.0, 4.0, 5.0], &[6.0, 7.0, 8.0, 9.0, 10.0]).unwrap();
+        assert!((p - 0.01219).abs() < 1e-4, "{p}");
+        // Same samples: no difference.
+        let p = mann_whitney_p(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0]).unwrap();
+        assert!(p > 0.99, "{p}");
+        // With ties: [1,2,2,3] vs [2,3,3,4]: ranks 1; 2,2,2 → 3; 3,3,3 → 6; 4 → 8.
+        // R1 = 1 + 3 + 3 + 6 = 13, U1 = 13 − 10 = 3, mean 8, Σ(t³−t) = 24 + 24 = 48,
+        // σ² = 16/12 · (9 − 48/56) = 10.857, z = (5 − 0.5)/3.295 = 1.3657, p = 0.1720.
+        let p = mann_whitney_p(&[1.0, 2.0, 2.0, 3.0], &[2.0, 3.0, 3.0, 4.0]).unwrap();
+        assert!((p - 0.1720).abs() < 1e-3, "{p}");
+        assert_eq!(mann_whitney_p(&[], &[1.0]), None);
+    }
+
+    #[test]
+    fn erlang_c_matches_published_tables() {
+        // Erlang C tables, 10 Erlangs: P(wait) with 11, 12, 13, 14 agents.
+        for (c, want) in [(11, 0.6821), (12, 0.4494), (13, 0.2853), (14, 0.1741)] {
+            assert!((erlang_c(c, 10.0) - want).abs() < 5e-5, "c = {c}: {}", erlang_c(c, 10.0));
+        }
+        assert_eq!(erlang_c(10, 10.0), 1.0);
+        // 200 calls an hour at 180 s = 10 Erlangs; 80% in 20 s: 13 agents give 79.6%,
+        // 14 give 88.8% → 14.
+        assert!((erlang_service_level(13, 10.0, 20.0, 180.0) - 0.7956).abs() < 1e-4);
+        assert_eq!(agents_needed(200.0, 180.0, 20.0, 0.80), Some(14));
+        // 360 calls an hour at 240 s = 24 Erlangs: 29 agents reach 84.0%.
+        assert_eq!(agents_needed(360.0, 240.0, 20.0, 0.80), Some(29));
+        assert_eq!(agents_needed(0.0, 240.0, 20.0, 0.80), None);
     }
 
     #[test]

@@ -293,3 +293,41 @@ fn metrics_table_lists_every_family() {
     }
     assert!(text.contains("First contact resolution") && text.contains("fcr"), "{text}");
 }
+
+#[test]
+fn fail_on_sets_the_exit_code_after_writing_the_report() {
+    // Sample 2026-Q3: service level 64.3% (warning below 70, alert below 60) and
+    // abandonment 11.8% (warning above 10, alert above 15): warnings, no alert.
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |level: &str, dir: &str| {
+        let out = tmp.path().join(dir);
+        let o = csreport(&[
+            "report",
+            "-c",
+            "sample-data/report.toml",
+            "--period",
+            "2026-Q3",
+            "--as-of",
+            "2026-11-23T06:00:00",
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+            "--fail-on",
+            level,
+        ]);
+        (o, out)
+    };
+    let (o, out) = run("alert", "a");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("- Service level was 64.3%, past its warning bound of 70.0%."), "{md}");
+    let (o, out) = run("warning", "w");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out.join("report.html").is_file(), "the report is written before the exit code says so");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("service_level = 64.31 is below its bound 70"), "{err}");
+    // The Erlang C staffing sits under the service-level action.
+    assert!(md.contains("agents on the phones for 80.0% within 20 s (Erlang C)"), "{md}");
+    // The config's own rule (reopen rate above 8%) does not fire at 4.9%.
+    assert!(!md.contains("Review reopened tickets"), "{md}");
+}

@@ -136,6 +136,19 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
         na("aht", "talk_seconds")
     });
     out.push(if c.has("acw_seconds") { mean_value("acw", &row, "acw") } else { na("acw", "acw_seconds") });
+    if ctx.keep_samples {
+        let mut specs = Vec::new();
+        if has_wait {
+            specs.push(("asa", col("wait_seconds"), m.answered.clone()));
+        }
+        if c.has("handle_s") {
+            specs.push(("aht", col("handle_s"), m.answered.clone().and(col("talk_seconds").is_not_null())));
+        }
+        if c.has("acw_seconds") {
+            specs.push(("acw", col("acw_seconds"), m.answered.clone()));
+        }
+        super::attach_samples(&c.frame, &mut out, specs)?;
+    }
     out.push(if c.has("repeat_call") {
         MetricValue::ratio("repeat_call_rate", n("rep"), n("rep_n"), 100.0)
     } else {

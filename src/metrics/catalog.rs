@@ -274,13 +274,19 @@ pub fn markdown() -> String {
     s.push_str(
         "## Significance\n\n\
          A change against the previous or year-ago period is called significant when:\n\n\
-         - rates: a two-proportion z-test gives p < 0.05;\n\
+         - rates: a two-proportion z-test gives p < 0.05 (each rate also has its Wilson 95%\n  \
+         interval, `ci95` in metrics.json);\n\
          - counts: a Poisson test of the two counts, per day of each period, gives p < 0.05;\n\
          - NPS: the difference exceeds 1.96 × its standard error, from the promoter and\n  \
          detractor shares of each period;\n\
-         - durations: the median moved by at least 10% with at least 30 observations on\n  \
-         both sides (a documented rule, printed in the report's appendix).\n\n\
-         The executive summary only speaks of significant changes and missed targets.\n",
+         - durations: a Mann–Whitney U test of the two periods' durations gives p < 0.05\n  \
+         (normal approximation with the tie correction and a continuity correction of 0.5;\n  \
+         deterministic, no resampling);\n\
+         - CES, money and plain numbers are not tested.\n\n\
+         The executive summary speaks only of significant changes that are also material\n\
+         (at least 5% for counts and durations, 1 point for rates and NPS, 0.1 on CES) and,\n\
+         for rates and scores, rest on at least 30 responses on each side; and of missed\n\
+         targets.\n",
     );
     s
 }

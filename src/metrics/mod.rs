@@ -50,6 +50,13 @@ pub struct MetricValue {
     /// Fewer observations than the minimum n for a per-agent or per-team value.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub low_n: bool,
+    /// Wilson 95% interval of a proportion, in percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci95: Option<[f64; 2]>,
+    /// The durations behind a duration metric (current, previous and year-ago periods
+    /// only), for the Mann–Whitney test. Not serialised.
+    #[serde(skip)]
+    pub sample: Option<std::sync::Arc<Vec<f64>>>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -78,6 +85,8 @@ impl MetricValue {
             variant: None,
             variants: BTreeMap::new(),
             low_n: false,
+            ci95: None,
+            sample: None,
         }
     }
 
@@ -87,11 +96,18 @@ impl MetricValue {
 
     /// num / den × scale, "n/a" (None) when den is 0.
     pub fn ratio(id: &str, num: f64, den: f64, scale: f64) -> Self {
+        // A proportion in percent gets its Wilson interval.
+        let ci95 = if scale == 100.0 && den > 0.0 && (0.0..=den).contains(&num) {
+            crate::stats::wilson95(num, den).map(|(lo, hi)| [lo * 100.0, hi * 100.0])
+        } else {
+            None
+        };
         MetricValue {
             value: (den > 0.0).then(|| num / den * scale),
             n: den as u64,
             numerator: Some(num),
             denominator: Some(den),
+            ci95,
             ..Self::base(id)
         }
     }
@@ -187,12 +203,25 @@ pub struct Ctx<'a> {
     pub days: f64,
     /// "Now" (--as-of), epoch ms: the SLA's "not yet responded" rule is judged then.
     pub as_of: i64,
+    /// Keep duration samples for significance tests.
+    pub keep_samples: bool,
 }
 
 pub fn compute(data: &Loaded, cfg: &Config, period: &crate::period::Period, as_of: i64) -> Result<MetricSet> {
+    compute_with(data, cfg, period, as_of, false)
+}
+
+/// `compute`, keeping the duration samples behind each duration metric when asked.
+pub fn compute_with(
+    data: &Loaded,
+    cfg: &Config,
+    period: &crate::period::Period,
+    as_of: i64,
+    keep_samples: bool,
+) -> Result<MetricSet> {
     let tz = cfg.timezone()?;
     let (start, end) = period.bounds_ms(tz);
-    let ctx = Ctx { cfg, period, window: Window { start, end }, days: period.days() as f64, as_of };
+    let ctx = Ctx { cfg, period, window: Window { start, end }, days: period.days() as f64, as_of, keep_samples };
     let mut found: BTreeMap<String, MetricValue> = BTreeMap::new();
     let mut breakdowns: BTreeMap<String, Breakdown> = BTreeMap::new();
     let put = |found: &mut BTreeMap<String, MetricValue>, v: Vec<MetricValue>| {
@@ -234,6 +263,23 @@ pub fn compute(data: &Loaded, cfg: &Config, period: &crate::period::Period, as_o
         }
     }
     Ok(MetricSet { period: period.to_string(), metrics, breakdowns: out_breakdowns })
+}
+
+/// The non-negative values of `values` where `keep` holds: a duration metric's sample.
+pub(crate) fn sample(frame: &DataFrame, values: Expr, keep: Expr) -> Result<std::sync::Arc<Vec<f64>>> {
+    let ok = keep.and(values.clone().is_not_null()).and(values.clone().gt_eq(lit(0.0)));
+    let df = frame.clone().lazy().select([values.filter(ok).cast(DataType::Float64).alias("v")]).collect()?;
+    Ok(std::sync::Arc::new(df.column("v")?.f64()?.iter().flatten().collect()))
+}
+
+/// Attach samples to the duration metrics of `out` named in `specs` (id, values, keep).
+pub(crate) fn attach_samples(frame: &DataFrame, out: &mut [MetricValue], specs: Vec<(&str, Expr, Expr)>) -> Result<()> {
+    for (id, values, keep) in specs {
+        if let Some(m) = out.iter_mut().find(|m| m.id == id && m.is_available()) {
+            m.sample = Some(sample(frame, values, keep)?);
+        }
+    }
+    Ok(())
 }
 
 /// Join arguments that keep the left frame's row order, so that float sums and means

@@ -191,6 +191,21 @@ pub fn compute(t: &Source, _data: &Loaded, ctx: &Ctx) -> Result<(Vec<MetricValue
         na("interactions_per_ticket", need("agent_replies"))
     });
 
+    if ctx.keep_samples {
+        let mut specs = Vec::new();
+        for (id, c, keep) in [
+            ("first_response_time", "frt_s", created.clone()),
+            ("first_response_time_business", "frt_bs", created.clone()),
+            ("resolution_time", "res_s", solved.clone()),
+            ("resolution_time_business", "res_bs", solved.clone()),
+            ("first_resolution_time", "first_res_s", solved.clone()),
+        ] {
+            if has(c) {
+                specs.push((id, col(c), keep));
+            }
+        }
+        super::attach_samples(&t.frame, &mut out, specs)?;
+    }
     let mut breakdowns = vec![channel_mix(t, ctx, n("created"))?, backlog_age(t, ctx)?];
     breakdowns.push(sla_by_priority(t, ctx, fr_masks, res_masks)?);
     Ok((out, breakdowns))

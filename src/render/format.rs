@@ -175,8 +175,8 @@ impl Fmt {
             "rose" => ("rose", "a augmenté"),
             "fell" => ("fell", "a baissé"),
             "no_significant_change" => (
-                "No metric changed significantly against the previous period, and every target was met.",
-                "Aucun indicateur n'a changé de façon significative par rapport à la période précédente, et tous les objectifs sont atteints.",
+                "No headline metric changed significantly and materially against the previous period.",
+                "Aucun indicateur principal n'a changé de façon significative et notable par rapport à la période précédente.",
             ),
             "back_to_previous" => ("back to", "revenir à"),
             _ => ("?", "?"),
@@ -227,6 +227,15 @@ impl Fmt {
                 self.num(count as f64, 0),
                 self.percent(share)
             )
+        }
+    }
+
+    pub fn sentence_volume(&self, total: u64, prev: u64) -> String {
+        let (t, p) = (self.num(total as f64, 0), self.num(prev as f64, 0));
+        if self.fr() {
+            format!("{t} contacts cette période, contre {p} la précédente.")
+        } else {
+            format!("{t} contacts this period, against {p} in the previous one.")
         }
     }
 
@@ -298,6 +307,56 @@ impl Fmt {
             format!("{label} est passé de {prev} à {cur} (changement significatif).")
         } else {
             format!("{label} went from {prev} to {cur} (a significant change).")
+        }
+    }
+
+    pub fn why_bound(&self, label: &str, cur: &str, level: crate::compare::Level, bound: &str) -> String {
+        let alert = level == crate::compare::Level::Alert;
+        match (self.fr(), alert) {
+            (true, true) => format!("{label} : {cur}, au-delà du seuil d'alerte ({bound})."),
+            (true, false) => format!("{label} : {cur}, au-delà du seuil de vigilance ({bound})."),
+            (false, true) => format!("{label} was {cur}, past its alert bound of {bound}."),
+            (false, false) => format!("{label} was {cur}, past its warning bound of {bound}."),
+        }
+    }
+
+    pub fn why_rule(&self, label: &str, cur: &str, op: &str, value: &str) -> String {
+        if self.fr() {
+            format!("{label} : {cur} (règle : {op} {value}).")
+        } else {
+            format!("{label} was {cur} (rule: {op} {value}).")
+        }
+    }
+
+    /// One line of the Erlang C staffing estimate.
+    #[allow(clippy::too_many_arguments)]
+    pub fn staffing_line(
+        &self,
+        weekday: usize,
+        hour: usize,
+        calls_per_hour: f64,
+        aht: &str,
+        agents: u32,
+        scheduled: u32,
+        shrinkage: f64,
+        target: f64,
+        t: f64,
+    ) -> String {
+        const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        const FR: [&str; 7] = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."];
+        let (rate, sh, tg) = (self.num(calls_per_hour, 1), self.percent(shrinkage * 100.0), self.percent(target));
+        if self.fr() {
+            format!(
+                "{} {hour:02}h–{:02}h : {rate} appels/h, DMT {aht} → {agents} agents au téléphone pour {tg} en {t} s (Erlang C), {scheduled} planifiés avec {sh} d'indisponibilité.",
+                FR[weekday],
+                hour + 1
+            )
+        } else {
+            format!(
+                "{} {hour:02}:00–{:02}:00: {rate} calls/h, AHT {aht} → {agents} agents on the phones for {tg} within {t} s (Erlang C), {scheduled} scheduled with {sh} shrinkage.",
+                EN[weekday],
+                hour + 1
+            )
         }
     }
 

@@ -31,6 +31,7 @@ pub struct Report {
     pub breakdowns: Vec<crate::compare::BreakdownComparison>,
     pub drivers: Drivers,
     pub summary: Vec<String>,
+    pub alerts: Vec<crate::compare::Alert>,
     pub actions: Vec<Action>,
     pub charts: Vec<Chart>,
     pub version: String,
@@ -75,6 +76,7 @@ pub struct ReportView {
     pub scorecard: Vec<KpiRow>,
     pub drivers: DriversView,
     pub charts: Vec<Chart>,
+    pub alerts: Vec<AlertView>,
     pub actions: Vec<Action>,
     pub quality: Vec<QualityRow>,
     pub definitions: Vec<DefinitionRow>,
@@ -191,6 +193,13 @@ pub struct DriverView {
 }
 
 #[derive(Serialize)]
+pub struct AlertView {
+    /// "alert" or "warning": a CSS class.
+    pub level: String,
+    pub text: String,
+}
+
+#[derive(Serialize)]
 pub struct QualityRow {
     pub source: String,
     pub column: String,
@@ -208,13 +217,20 @@ pub struct DefinitionRow {
     pub definition: String,
 }
 
+fn dir_class_level(l: crate::compare::Level) -> String {
+    match l {
+        crate::compare::Level::Alert => "alert".into(),
+        crate::compare::Level::Warning => "warning".into(),
+    }
+}
+
 fn dir_class(d: Direction) -> String {
     serde_json::to_value(d).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 
 fn headings(lang: format::Lang) -> BTreeMap<&'static str, &'static str> {
     let fr = lang == format::Lang::Fr;
-    let pairs: [(&str, &str, &str); 49] = [
+    let pairs: [(&str, &str, &str); 51] = [
         ("period", "Period", "Période"),
         ("compared_with", "Compared with", "Comparée à"),
         ("year_ago", "Year ago", "Il y a un an"),
@@ -253,6 +269,8 @@ fn headings(lang: format::Lang) -> BTreeMap<&'static str, &'static str> {
         ("first_row", "First row", "Première ligne"),
         ("no_issue", "No data-quality issue found.", "Aucun problème de qualité des données."),
         ("tickets_only", "Tickets only", "Tickets seuls"),
+        ("alerts", "Alerts", "Alertes"),
+        ("no_alert", "No threshold crossed.", "Aucun seuil franchi."),
         ("low_n_cell", "* fewer than 10 responses.", "* moins de 10 réponses."),
         ("calls_only", "Calls only", "Appels seuls"),
         ("by_product", "By product (tickets)", "Par produit (tickets)"),
@@ -445,7 +463,7 @@ pub fn view(r: &Report) -> ReportView {
         .chain(std::iter::once(DefinitionRow {
             id: "significance".into(),
             label: "Significance".into(),
-            definition: "Rates: two-proportion z-test, p < 0.05. Counts: Poisson test of the two counts per day, p < 0.05. NPS: difference larger than 1.96 × its standard error. Durations: a change of at least 10% with n ≥ 30 on both sides.".into(),
+            definition: "Rates: two-proportion z-test, p < 0.05 (Wilson 95% intervals in metrics.json). Counts: Poisson test of the two counts per day, p < 0.05. NPS: difference larger than 1.96 × its standard error. Durations: Mann–Whitney U test on the two periods' durations (normal approximation with tie and continuity corrections), p < 0.05. The summary speaks only of significant changes that are also material (5% for counts and durations, 1 point for rates and NPS, 0.1 on CES) on at least 30 responses for rates and scores.".into(),
         }))
         .collect();
     ReportView {
@@ -482,6 +500,22 @@ pub fn view(r: &Report) -> ReportView {
         scorecard,
         drivers,
         charts: r.charts.clone(),
+        alerts: r
+            .alerts
+            .iter()
+            .map(|a| {
+                let def = catalog::get(a.id);
+                AlertView {
+                    level: dir_class_level(a.level),
+                    text: fmt.why_bound(
+                        &fmt.label(a.id),
+                        &fmt.value(def.unit, Some(a.value)),
+                        a.level,
+                        &fmt.value(def.unit, Some(a.bound)),
+                    ),
+                }
+            })
+            .collect(),
         actions: r.actions.clone(),
         quality,
         definitions,
