@@ -80,6 +80,11 @@ pub fn compute(s: &Source, data: &Loaded, ctx: &Ctx) -> Result<(Vec<MetricValue>
     let (p, d, nn) = (n("promoters"), n("detractors"), n("nps_n"));
     let mut nps = MetricValue::ratio("nps", p - d, nn, 100.0);
     (nps.numerator, nps.denominator) = (None, None);
+    // Not a proportion: its 95% interval is ± 1.96 standard errors of the NPS.
+    nps.ci95 = match (nps.value, crate::stats::nps_se(p, d, nn)) {
+        (Some(v), Some(se)) => Some([v - 1.96 * se, v + 1.96 * se]),
+        _ => None,
+    };
     nps.excluded = n("nps_bad") as u64;
     nps.parts.insert("promoters".into(), p);
     nps.parts.insert("passives".into(), nn - p - d);

@@ -119,6 +119,8 @@ pub struct KpiRow {
     pub n: String,
     /// "not available (needs: …)" when inputs are missing.
     pub note: String,
+    /// The Wilson 95% interval of a rate, "95% CI 62.1–66.4%" (empty otherwise).
+    pub ci: String,
 }
 
 /// A short ranking row (tickets only, calls only, product, location).
@@ -331,6 +333,21 @@ pub fn view(r: &Report) -> ReportView {
                 },
                 n: fmt.num(c.current.n as f64, 0),
                 note,
+                ci: c
+                    .current
+                    .ci95
+                    .map(|[lo, hi]| {
+                        let (lo, hi) = (
+                            fmt.num(lo, 1),
+                            fmt.value(if c.unit == Unit::Score { Unit::Number } else { Unit::Percent }, Some(hi)),
+                        );
+                        if r.lang == format::Lang::Fr {
+                            format!("IC 95 % {lo}–{hi}")
+                        } else {
+                            format!("95% CI {lo}–{hi}")
+                        }
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect();
