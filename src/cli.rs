@@ -21,6 +21,13 @@ pub enum Command {
     SampleData(SampleArgs),
     /// Read every input through its profile and report data quality; render nothing.
     Validate(ValidateArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +73,17 @@ pub struct ReportArgs {
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Replace an existing report folder of the same period (kept otherwise).
+    #[arg(long)]
+    pub force: bool,
+    /// Also build report.eml (HTML with the charts as inline PNG, the Markdown as plain
+    /// text, the metrics CSV and report.xlsx attached) for [email] recipients.
+    #[arg(long)]
+    pub email: bool,
+    /// Build report.eml and deliver it by [email] transport (SMTP or sendmail); a failed
+    /// delivery exits with code 3 and leaves the report in place.
+    #[arg(long)]
+    pub send: bool,
     /// Exit with code 1 (after writing the report) when a metric is past its alert bound,
     /// or with `warning`, past its warning bound too. For cron.
     #[arg(long, value_enum, value_name = "LEVEL")]

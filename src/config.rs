@@ -25,6 +25,45 @@ pub struct Config {
     /// Variants and thresholds of the metric catalogue.
     pub metrics: MetricsSection,
     pub cost: CostSection,
+    /// Recipients and transport for --email / --send.
+    pub email: EmailSection,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailSection {
+    pub from: Option<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// `{title}`, `{period}`, `{period_range}` and `{as_of}` are replaced.
+    pub subject: String,
+    /// "smtp" or "sendmail".
+    pub transport: String,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    /// "starttls" (default), "tls" (implicit, port 465) or "none" (a local relay only).
+    pub tls: String,
+    /// One line `user:password`, relative to report.toml; else the environment
+    /// variables CSREPORT_SMTP_USER and CSREPORT_SMTP_PASSWORD.
+    pub credentials_file: Option<PathBuf>,
+    pub sendmail_command: Option<String>,
+}
+
+impl Default for EmailSection {
+    fn default() -> Self {
+        EmailSection {
+            from: None,
+            to: vec![],
+            cc: vec![],
+            subject: "{title} — {period}".into(),
+            transport: "smtp".into(),
+            smtp_host: None,
+            smtp_port: None,
+            tls: "starttls".into(),
+            credentials_file: None,
+            sendmail_command: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -402,6 +441,12 @@ impl Config {
         }
         if self.cost.per_agent_hour.is_some() && self.cost.per_day.is_some() {
             bail!("[cost] give per_agent_hour or per_day, not both");
+        }
+        if !matches!(self.email.transport.as_str(), "smtp" | "sendmail") {
+            bail!("[email] transport = \"{}\": expected \"smtp\" or \"sendmail\"", self.email.transport);
+        }
+        if !matches!(self.email.tls.as_str(), "starttls" | "tls" | "none") {
+            bail!("[email] tls = \"{}\": expected \"starttls\", \"tls\" or \"none\"", self.email.tls);
         }
         if self.drivers.sources.is_empty() || self.drivers.sources.iter().any(|s| s != "tickets" && s != "calls") {
             bail!(

@@ -4,6 +4,14 @@
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
+/// An existing report folder is kept unless `force`.
+pub fn check_target(target: &Path, force: bool) -> Result<()> {
+    if target.exists() && !force {
+        anyhow::bail!("the report folder `{}` exists: pass --force to replace it", target.display());
+    }
+    Ok(())
+}
+
 pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
@@ -40,8 +48,10 @@ impl Staging {
         std::fs::write(&p, bytes).with_context(|| format!("failed to write `{}`", p.display()))
     }
 
-    /// Move the finished folder into place, replacing an earlier report of the same name.
-    pub fn commit(mut self) -> Result<PathBuf> {
+    /// Move the finished folder into place, replacing an earlier report of the same name
+    /// only with `force`.
+    pub fn commit(mut self, force: bool) -> Result<PathBuf> {
+        check_target(&self.target, force)?;
         let old = self.dir.with_extension("old");
         if self.target.exists() {
             std::fs::rename(&self.target, &old)
@@ -86,9 +96,12 @@ mod tests {
         }
         assert_eq!(std::fs::read_to_string(target.join("report.md")).unwrap(), "old");
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "no staging folder left");
+        let e = Staging::begin(&target).unwrap().commit(false).unwrap_err().to_string();
+        assert!(e.contains("exists: pass --force to replace it"), "{e}");
+        assert_eq!(std::fs::read_to_string(target.join("report.md")).unwrap(), "old");
         let s = Staging::begin(&target).unwrap();
         s.write("report.md", "new").unwrap();
-        s.commit().unwrap();
+        s.commit(true).unwrap();
         assert_eq!(std::fs::read_to_string(target.join("report.md")).unwrap(), "new");
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
     }

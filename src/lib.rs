@@ -9,6 +9,7 @@ pub mod compare;
 pub mod config;
 pub mod deliver;
 pub mod drivers;
+pub mod email;
 pub mod generate;
 pub mod load;
 pub mod metrics;
@@ -33,6 +34,8 @@ pub mod exit {
     /// The report was written, and it holds a threshold crossed at the --fail-on level.
     pub const ALERTS: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
+    /// The report was written but the e-mail could not be delivered.
+    pub const DELIVERY_FAILED: u8 = 3;
 }
 
 /// Runs a command; the exit code on success (0, or 1 for alerts with --fail-on).
@@ -42,6 +45,21 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Metrics(args) => metrics_command(args).map(|_| exit::OK),
         Command::SampleData(args) => sample_data(args).map(|_| exit::OK),
         Command::Validate(args) => validate(args).map(|_| exit::OK),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "csreport",
+                &mut std::io::stdout(),
+            );
+            Ok(exit::OK)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut std::io::stdout())
+                .context("writing the man page")?;
+            Ok(exit::OK)
+        }
     }
 }
 
@@ -79,6 +97,8 @@ fn report(args: cli::ReportArgs) -> Result<u8> {
     let lang = Lang::parse(args.lang.as_deref().unwrap_or(&plan.config.report.language))?;
     let out_dir = args.out.clone().unwrap_or_else(|| plan.config.report.output_dir.join(plan.period.to_string()));
     progress.stage("load");
+    // Fail before minutes of work when the report folder exists and may not be replaced.
+    deliver::check_target(&out_dir, args.force)?;
     let data = load_stage(&plan)?;
     progress.stage("compute");
     let sets = Sets::compute(&data, &plan)?;
@@ -128,17 +148,58 @@ fn report(args: cli::ReportArgs) -> Result<u8> {
         version: VERSION.to_string(),
     };
     progress.stage("render");
-    let view = render::view(&report);
+    let mut view = render::view(&report);
     let (html, md) = render::render(&view)?;
+    let tables = render::tables::tables(&report);
+    render::tables::write_csv(&tables, &staging.path().join("tables"))?;
+    let xlsx = render::tables::xlsx_bytes(&tables, &as_of_local.naive_local())?;
+    staging.write("report.xlsx", &xlsx)?;
+    staging.write("metrics.json", metrics_json(&report)?)?;
+    let message = if args.email || args.send {
+        view.email = true;
+        let (email_html, _) = render::render(&view)?;
+        let images = report
+            .charts
+            .iter()
+            .map(|c| Ok((c.id.clone(), std::fs::read(staging.path().join(&c.png))?)))
+            .collect::<Result<Vec<_>>>()?;
+        let e = &plan.config.email;
+        let parts = email::Parts {
+            subject: email::subject(&e.subject, &report.title, &view.period, &view.period_range, &report.as_of),
+            html: email_html,
+            text: md.clone(),
+            images,
+            attachments: vec![
+                ("metrics.csv".into(), "text/csv", std::fs::read(staging.path().join("tables/metrics.csv"))?),
+                ("report.xlsx".into(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx),
+            ],
+            seed: &format!("{}|{}|{}", report.title, plan.period, plan.as_of.to_rfc3339()),
+            date: std::time::SystemTime::UNIX_EPOCH
+                + std::time::Duration::from_secs(plan.as_of.timestamp().max(0) as u64),
+        };
+        let m = email::build(e, &parts)?;
+        staging.write("report.eml", m.formatted())?;
+        Some(m)
+    } else {
+        None
+    };
     staging.write("report.html", html)?;
     staging.write("report.md", md)?;
-    staging.write("metrics.json", metrics_json(&report)?)?;
     progress.stage("deliver");
-    let done = staging.commit()?;
+    let done = staging.commit(args.force)?;
     progress.finish();
     if !args.quiet {
         eprintln!("csreport: wrote {}", done.join("report.html").display());
         eprintln!("csreport: wrote {}", done.join("report.md").display());
+    }
+    if let (true, Some(m)) = (args.send, &message) {
+        if let Err(e) = email::send(&plan.config.email, &plan.base_dir, m) {
+            eprintln!("csreport: error: {e:#} (the report is in {})", done.display());
+            return Ok(exit::DELIVERY_FAILED);
+        }
+        if !args.quiet {
+            eprintln!("csreport: sent to {}", plan.config.email.to.join(", "));
+        }
     }
     let failing: Vec<&compare::Alert> = match args.fail_on {
         Some(cli::FailOn::Alert) => report.alerts.iter().filter(|a| a.level == compare::Level::Alert).collect(),

@@ -331,3 +331,85 @@ fn fail_on_sets_the_exit_code_after_writing_the_report() {
     // The config's own rule (reopen rate above 8%) does not fire at 4.9%.
     assert!(!md.contains("Review reopened tickets"), "{md}");
 }
+
+#[test]
+fn an_existing_report_is_kept_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("q3");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("report.md"), "the earlier report").unwrap();
+    let args = |force: bool| {
+        let mut a = vec![
+            "report",
+            "-c",
+            "sample-data/report.toml",
+            "--period",
+            "2026-Q3",
+            "--as-of",
+            "2026-11-23",
+            "-q",
+            "--out",
+        ];
+        a.push(out.to_str().unwrap());
+        if force {
+            a.push("--force");
+        }
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let o = csreport(&args(false).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("exists: pass --force to replace it"));
+    assert_eq!(std::fs::read_to_string(out.join("report.md")).unwrap(), "the earlier report");
+    ok(&args(true).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(std::fs::read_to_string(out.join("report.md")).unwrap().contains("## Executive summary"));
+    // No staging folder is left beside it.
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn tables_as_csv_and_xlsx_with_formula_injection_neutralised() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A hostile reason and agent name in an otherwise tiny ticket export.
+    std::fs::write(
+        tmp.path().join("t.csv"),
+        "ticket_id,created_at,solved_at,reason,agent\n\
+         A,2026-09-01 10:00,2026-09-01 11:00,\"=HYPERLINK(\"\"http://e.vil\"\",\"\"x\"\")\",@mallory\n\
+         B,2026-09-02 10:00,2026-09-02 12:00,Billing,+33612345678\n",
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("r.toml"), "[report]\ntimezone = \"UTC\"\n[inputs.tickets]\npath = \"t.csv\"\n")
+        .unwrap();
+    let out = tmp.path().join("o");
+    ok(&[
+        "report",
+        "-c",
+        tmp.path().join("r.toml").to_str().unwrap(),
+        "--period",
+        "2026-09",
+        "--as-of",
+        "2026-10-02",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let drivers = std::fs::read_to_string(out.join("tables/drivers.csv")).unwrap();
+    assert!(drivers.contains("\"'=HYPERLINK(\"\"http://e.vil\"\",\"\"x\"\")\""), "{drivers}");
+    assert!(!drivers.lines().any(|l| l.contains(",=HYPERLINK")), "{drivers}");
+    let metrics = std::fs::read_to_string(out.join("tables/metrics.csv")).unwrap();
+    // Numbers stay numbers: tickets created is 2.
+    assert!(metrics.lines().any(|l| l.starts_with("tickets_created,Tickets created,count,2,2,")), "{metrics}");
+    for t in ["scorecard", "trend", "drivers_tickets", "alerts", "actions", "data_quality"] {
+        assert!(out.join(format!("tables/{t}.csv")).is_file(), "{t}.csv");
+    }
+    let xlsx = std::fs::read(out.join("report.xlsx")).unwrap();
+    assert_eq!(&xlsx[..2], b"PK", "an xlsx is a zip");
+}
+
+#[test]
+fn completions_and_man_page() {
+    let o = ok(&["completions", "bash"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("csreport"));
+    let o = ok(&["man"]);
+    let man = String::from_utf8_lossy(&o.stdout);
+    assert!(man.contains(".TH csreport") && man.contains("report"), "{man}");
+}

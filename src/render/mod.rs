@@ -2,6 +2,7 @@
 //! strings, which the tera templates turn into report.html and report.md.
 
 pub mod format;
+pub mod tables;
 
 use crate::actions::Action;
 use crate::charts::Chart;
@@ -59,6 +60,8 @@ pub const SCORECARD: [&str; 16] = [
 
 #[derive(Serialize)]
 pub struct ReportView {
+    /// Rendering the e-mail body: charts as `cid:` PNG images instead of inline SVG.
+    pub email: bool,
     pub lang: &'static str,
     pub t: BTreeMap<&'static str, &'static str>,
     pub title: String,
@@ -484,6 +487,7 @@ pub fn view(r: &Report) -> ReportView {
         }))
         .collect();
     ReportView {
+        email: false,
         lang: r.lang.code(),
         t: headings(r.lang),
         title: r.title.clone(),
