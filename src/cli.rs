@@ -28,6 +28,19 @@ pub enum Command {
     },
     /// Print the man page (roff) to standard output.
     Man,
+    /// Re-hash a report's inputs, re-run its period into a temporary folder and compare:
+    /// exit 0 when everything is the same, 4 with the differences listed.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The manifest.json of the report folder to verify.
+    pub manifest: PathBuf,
+    /// The report.toml to use (default: the path recorded in the manifest, from the
+    /// current directory).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ pub mod drivers;
 pub mod email;
 pub mod generate;
 pub mod load;
+pub mod manifest;
 pub mod metrics;
 pub mod period;
 pub mod plan;
@@ -24,7 +25,7 @@ use cli::{Cli, Command, MetricsFormat};
 use metrics::MetricSet;
 use render::format::{Fmt, Lang};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -36,12 +37,33 @@ pub mod exit {
     pub const BAD_INPUT: u8 = 2;
     /// The report was written but the e-mail could not be delivered.
     pub const DELIVERY_FAILED: u8 = 3;
+    /// `csreport verify` found a difference.
+    pub const VERIFY_FAILED: u8 = 4;
+}
+
+/// The command line as the manifest records it: without the flags that do not change
+/// the report (the output folder, --force, --quiet, --timings, --send, --fail-on).
+fn recorded_command() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--out" | "-o" | "--fail-on" => {
+                args.next();
+            }
+            "--force" | "--quiet" | "-q" | "--timings" | "--send" => {}
+            _ if a.starts_with("--out=") || a.starts_with("--fail-on=") => {}
+            _ => out.push(a),
+        }
+    }
+    out
 }
 
 /// Runs a command; the exit code on success (0, or 1 for alerts with --fail-on).
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Report(args) => report(args),
+        Command::Report(args) => report(args, recorded_command()),
+        Command::Verify(args) => verify(args),
         Command::Metrics(args) => metrics_command(args).map(|_| exit::OK),
         Command::SampleData(args) => sample_data(args).map(|_| exit::OK),
         Command::Validate(args) => validate(args).map(|_| exit::OK),
@@ -90,7 +112,7 @@ impl Sets {
     }
 }
 
-fn report(args: cli::ReportArgs) -> Result<u8> {
+fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     let progress = progress::Progress::new(9, args.quiet, args.period.timings);
     progress.stage("plan");
     let plan = plan::resolve(&args.period)?;
@@ -127,6 +149,7 @@ fn report(args: cli::ReportArgs) -> Result<u8> {
     let staging = deliver::Staging::begin(&out_dir)?;
     let trend_sets: Vec<&MetricSet> = plan.trend.iter().map(|p| sets.get(p)).collect();
     let charts = charts_stage(&staging.charts_dir(), &plan, &trend_sets, &drivers, &fmt)?;
+    let manifest = manifest_stage(&plan, &data, lang, args.email || args.send, command)?;
     let report = render::Report {
         title: plan.config.report.title.clone(),
         lang,
@@ -146,6 +169,7 @@ fn report(args: cli::ReportArgs) -> Result<u8> {
         actions,
         charts,
         version: VERSION.to_string(),
+        digest: manifest.digest.clone(),
     };
     progress.stage("render");
     let mut view = render::view(&report);
@@ -185,6 +209,7 @@ fn report(args: cli::ReportArgs) -> Result<u8> {
     };
     staging.write("report.html", html)?;
     staging.write("report.md", md)?;
+    staging.write("manifest.json", manifest.to_json()?)?;
     progress.stage("deliver");
     let done = staging.commit(args.force)?;
     progress.finish();
@@ -213,6 +238,184 @@ fn report(args: cli::ReportArgs) -> Result<u8> {
         eprintln!("csreport: {:?}: {} = {:.2} is {} its bound {}", a.level, a.id, a.value, a.worse, a.bound);
     }
     Ok(exit::ALERTS)
+}
+
+/// What the report is made from, sealed with its digest.
+fn manifest_stage(
+    plan: &plan::ReportPlan,
+    data: &load::Loaded,
+    lang: Lang,
+    email: bool,
+    command: Vec<String>,
+) -> Result<manifest::Manifest> {
+    let mut inputs = Vec::new();
+    for (name, spec) in plan.config.inputs.iter() {
+        let meta = data.sources().find(|s| s.meta.name == name).map(|s| &s.meta);
+        for path in load::resolve_paths(spec, &plan.base_dir) {
+            let (size, sha256) = manifest::sha256_file(&path)?;
+            inputs.push(manifest::Input {
+                name: name.to_string(),
+                path: path.display().to_string(),
+                size,
+                sha256,
+                profile: spec.profile.clone(),
+                rows_read: meta.map_or(0, |m| m.rows_read),
+                rows_kept: meta.map_or(0, |m| m.rows_kept),
+                coverage: meta.and_then(|m| m.coverage.clone()),
+            });
+        }
+    }
+    manifest::Manifest {
+        schema_version: manifest::SCHEMA_VERSION,
+        tool: manifest::Tool {
+            name: "csreport".into(),
+            version: VERSION.into(),
+            git_commit: env!("CSREPORT_GIT_COMMIT").into(),
+        },
+        definitions_version: DEFINITIONS_VERSION,
+        period: plan.period.to_string(),
+        as_of: plan.as_of.to_rfc3339(),
+        timezone: plan.config.report.timezone.clone(),
+        lang: lang.code().into(),
+        email,
+        command,
+        config: manifest::Hashed {
+            source: plan.config_path.display().to_string(),
+            sha256: manifest::config_hash(&plan.config)?,
+        },
+        templates: manifest::Hashed { source: "built-in".into(), sha256: manifest::templates_hash() },
+        inputs,
+        variants: manifest::variants(&plan.config),
+        digest: String::new(),
+    }
+    .seal()
+}
+
+/// `csreport verify`: the inputs, config and templates against the manifest, then a
+/// re-run of the period compared file by file with the report folder.
+fn verify(args: cli::VerifyArgs) -> Result<u8> {
+    let m = manifest::Manifest::read(&args.manifest)?;
+    let folder = args.manifest.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(&m.config.source));
+    let mut problems: Vec<String> = Vec::new();
+    if m.tool.version != VERSION {
+        problems.push(format!("tool: the report was made by csreport {}, this is {VERSION}", m.tool.version));
+    }
+    if m.definitions_version != DEFINITIONS_VERSION {
+        problems.push(format!("metric definitions: version {} then, {DEFINITIONS_VERSION} now", m.definitions_version));
+    }
+    let cfg = config::Config::from_file(&config_path)?;
+    if manifest::config_hash(&cfg)? != m.config.sha256 {
+        problems.push(format!("config `{}` changed since the report was made", config_path.display()));
+    }
+    if manifest::templates_hash() != m.templates.sha256 {
+        problems.push("templates: the templates in use differ from the report's".into());
+    }
+    for i in &m.inputs {
+        match manifest::sha256_file(Path::new(&i.path)) {
+            Ok((size, sha)) if sha == i.sha256 => {
+                let _ = size;
+            }
+            Ok((size, sha)) => problems.push(format!(
+                "input {} `{}` changed: {} bytes, sha256 {} (the report used {} bytes, sha256 {})",
+                i.name,
+                i.path,
+                size,
+                &sha[..12],
+                i.size,
+                &i.sha256[..12]
+            )),
+            Err(e) => problems.push(format!("input {} `{}`: {e:#}", i.name, i.path)),
+        }
+    }
+    let tmp = tempfile::tempdir().context("creating a temporary folder")?;
+    let out = tmp.path().join("rerun");
+    let rerun = cli::ReportArgs {
+        period: cli::PeriodArgs {
+            config: config_path.clone(),
+            period: Some(m.period.clone()),
+            last: None,
+            as_of: Some(m.as_of.clone()),
+            timings: false,
+        },
+        out: Some(out.clone()),
+        lang: Some(m.lang.clone()),
+        quiet: true,
+        force: true,
+        email: m.email,
+        send: false,
+        fail_on: None,
+    };
+    match report(rerun, m.command.clone()) {
+        Ok(_) => problems.extend(compare_folders(&folder, &out)?),
+        Err(e) => problems.push(format!("the re-run failed: {e:#}")),
+    }
+    if problems.is_empty() {
+        eprintln!("csreport: verified: {} is the same report (manifest {})", folder.display(), &m.digest[..16]);
+        return Ok(exit::OK);
+    }
+    for p in &problems {
+        eprintln!("csreport: verify: {p}");
+    }
+    Ok(exit::VERIFY_FAILED)
+}
+
+fn files_under(dir: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).with_context(|| format!("failed to list `{}`", d.display()))? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(dir) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Every file of the two folders: missing, extra, or where the first difference is.
+fn compare_folders(original: &Path, rerun: &Path) -> Result<Vec<String>> {
+    let (a, b) = (files_under(original)?, files_under(rerun)?);
+    let mut out = Vec::new();
+    for f in a.iter().filter(|f| !b.contains(f)) {
+        out.push(format!("{f}: in the report folder but not produced by the re-run"));
+    }
+    for f in b.iter().filter(|f| !a.contains(f)) {
+        out.push(format!("{f}: produced by the re-run but missing from the report folder"));
+    }
+    for f in a.iter().filter(|f| b.contains(f)) {
+        let (x, y) = (std::fs::read(original.join(f))?, std::fs::read(rerun.join(f))?);
+        if x == y {
+            continue;
+        }
+        match (std::str::from_utf8(&x), std::str::from_utf8(&y)) {
+            (Ok(tx), Ok(ty)) => {
+                let cut = |s: &str| s.chars().take(80).collect::<String>();
+                match tx.lines().zip(ty.lines()).enumerate().find(|(_, (lx, ly))| lx != ly) {
+                    Some((i, (lx, ly))) => out.push(format!(
+                        "{f} differs from line {}: report has «{}», re-run has «{}»",
+                        i + 1,
+                        cut(lx),
+                        cut(ly)
+                    )),
+                    None => out.push(format!(
+                        "{f} differs in length: the report's has {} lines, the re-run's {}",
+                        tx.lines().count(),
+                        ty.lines().count()
+                    )),
+                }
+            }
+            _ => {
+                let at = x.iter().zip(&y).position(|(p, q)| p != q).unwrap_or(x.len().min(y.len()));
+                out.push(format!("{f} differs from byte {at} ({} vs {} bytes)", x.len(), y.len()));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Load every input and add the derived columns the metrics use.
@@ -446,6 +649,7 @@ fn metrics_command(args: cli::MetricsArgs) -> Result<()> {
                 actions: vec![],
                 charts: vec![],
                 version: VERSION.to_string(),
+                digest: String::new(),
             };
             print!("{}", metrics_json(&report)?);
         }

@@ -110,6 +110,9 @@ fn both<D: Draw>(dir: &Path, id: &str, title: &str, alt: &str, d: &D) -> Result<
         d.draw(&root)?;
         root.present().map_err(err)?;
     }
+    let svg = strip_xml_declaration(svg);
+    let svg_path = dir.join(format!("{id}.svg"));
+    std::fs::write(&svg_path, &svg).with_context(|| format!("failed to write `{}`", svg_path.display()))?;
     let png = dir.join(format!("{id}.png"));
     {
         let root = BitMapBackend::new(&png, theme::SIZE).into_drawing_area();
@@ -120,7 +123,7 @@ fn both<D: Draw>(dir: &Path, id: &str, title: &str, alt: &str, d: &D) -> Result<
         id: id.to_string(),
         title: title.to_string(),
         alt: alt.to_string(),
-        svg: strip_xml_declaration(svg),
+        svg,
         png: format!("charts/{id}.png"),
     })
 }

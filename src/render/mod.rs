@@ -36,6 +36,8 @@ pub struct Report {
     pub actions: Vec<Action>,
     pub charts: Vec<Chart>,
     pub version: String,
+    /// The manifest's digest, shown in the footer.
+    pub digest: String,
 }
 
 /// Metrics on the scorecard, in order.
@@ -74,6 +76,7 @@ pub struct ReportView {
     pub as_of: String,
     pub timezone: String,
     pub version: String,
+    pub digest: String,
     pub sources: Vec<SourceView>,
     pub summary: Vec<String>,
     pub scorecard: Vec<KpiRow>,
@@ -500,6 +503,7 @@ pub fn view(r: &Report) -> ReportView {
         as_of: r.as_of.clone(),
         timezone: r.timezone.clone(),
         version: r.version.clone(),
+        digest: r.digest.clone(),
         sources: r
             .sources
             .iter()
