@@ -120,7 +120,7 @@ pub fn prepare(data: &mut Loaded, cfg: &Config, as_of: i64) -> Result<()> {
         prepare_tickets(t, cfg, tz, hours.as_ref(), as_of)?;
     }
     if let Some(c) = data.calls.as_mut() {
-        prepare_calls(c, cfg, tz)?;
+        prepare_calls(c, tz)?;
     }
     repeat_contacts(data, cfg)?;
     ticket_csat_as_responses(data, cfg)?;
@@ -196,7 +196,7 @@ fn prepare_tickets(t: &mut Source, cfg: &Config, tz: Tz, hours: Option<&WeekHour
     Ok(())
 }
 
-fn prepare_calls(c: &mut Source, _cfg: &Config, tz: Tz) -> Result<()> {
+fn prepare_calls(c: &mut Source, tz: Tz) -> Result<()> {
     if c.has("talk_seconds") {
         let part = |n: &str| if c.has(n) { col(n).fill_null(lit(0.0)) } else { lit(0.0) };
         let handle = col("talk_seconds") + part("hold_seconds") + part("acw_seconds");
