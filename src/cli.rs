@@ -28,9 +28,25 @@ pub enum Command {
     },
     /// Print the man page (roff) to standard output.
     Man,
+    /// The report templates: `csreport templates eject DIR` copies the built-ins out.
+    Templates {
+        #[command(subcommand)]
+        action: TemplatesAction,
+    },
     /// Re-hash a report's inputs, re-run its period into a temporary folder and compare:
     /// exit 0 when everything is the same, 4 with the differences listed.
     Verify(VerifyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesAction {
+    /// Write the built-in templates into DIR, to edit and pass as --templates DIR.
+    Eject {
+        dir: PathBuf,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +99,10 @@ pub struct ReportArgs {
     /// Language of the report (default: [report] language).
     #[arg(long, value_parser = ["en", "fr"])]
     pub lang: Option<String>,
+    /// A folder of templates overriding the built-ins one file at a time
+    /// (default: [report] templates). See `csreport templates eject`.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -178,6 +178,8 @@ pub struct ReportSection {
     pub default_period: String,
     /// How many periods the trend charts show, the current one included.
     pub trend_periods: usize,
+    /// A folder of templates overriding the built-ins, relative to report.toml.
+    pub templates: Option<PathBuf>,
 }
 
 impl Default for ReportSection {
@@ -189,6 +191,7 @@ impl Default for ReportSection {
             output_dir: PathBuf::from("reports"),
             default_period: "quarter".into(),
             trend_periods: 8,
+            templates: None,
         }
     }
 }

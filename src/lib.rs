@@ -64,6 +64,9 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Report(args) => report(args, recorded_command()),
         Command::Verify(args) => verify(args),
+        Command::Templates { action: cli::TemplatesAction::Eject { dir, force } } => {
+            eject(&dir, force).map(|_| exit::OK)
+        }
         Command::Metrics(args) => metrics_command(args).map(|_| exit::OK),
         Command::SampleData(args) => sample_data(args).map(|_| exit::OK),
         Command::Validate(args) => validate(args).map(|_| exit::OK),
@@ -119,8 +122,12 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     let lang = Lang::parse(args.lang.as_deref().unwrap_or(&plan.config.report.language))?;
     let out_dir = args.out.clone().unwrap_or_else(|| plan.config.report.output_dir.join(plan.period.to_string()));
     progress.stage("load");
-    // Fail before minutes of work when the report folder exists and may not be replaced.
+    // Fail before minutes of work when the report folder exists and may not be replaced,
+    // or the templates do not load.
     deliver::check_target(&out_dir, args.force)?;
+    let template_dir =
+        args.templates.clone().or_else(|| plan.config.report.templates.as_ref().map(|t| plan.base_dir.join(t)));
+    let template_set = render::TemplateSet::load(template_dir.as_deref())?;
     let data = load_stage(&plan)?;
     progress.stage("compute");
     let sets = Sets::compute(&data, &plan)?;
@@ -149,7 +156,7 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     let staging = deliver::Staging::begin(&out_dir)?;
     let trend_sets: Vec<&MetricSet> = plan.trend.iter().map(|p| sets.get(p)).collect();
     let charts = charts_stage(&staging.charts_dir(), &plan, &trend_sets, &drivers, &fmt)?;
-    let manifest = manifest_stage(&plan, &data, lang, args.email || args.send, command)?;
+    let manifest = manifest_stage(&plan, &data, lang, args.email || args.send, command, &template_set)?;
     let report = render::Report {
         title: plan.config.report.title.clone(),
         lang,
@@ -173,7 +180,7 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     };
     progress.stage("render");
     let mut view = render::view(&report);
-    let (html, md) = render::render(&view)?;
+    let (html, md) = render::render_with(&view, &template_set)?;
     let tables = render::tables::tables(&report);
     render::tables::write_csv(&tables, &staging.path().join("tables"))?;
     let xlsx = render::tables::xlsx_bytes(&tables, &as_of_local.naive_local())?;
@@ -181,7 +188,7 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     staging.write("metrics.json", metrics_json(&report)?)?;
     let message = if args.email || args.send {
         view.email = true;
-        let (email_html, _) = render::render(&view)?;
+        let (email_html, _) = render::render_with(&view, &template_set)?;
         let images = report
             .charts
             .iter()
@@ -240,6 +247,20 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     Ok(exit::ALERTS)
 }
 
+/// `csreport templates eject DIR`.
+fn eject(dir: &Path, force: bool) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
+    for (name, text) in render::BUILT_IN_TEMPLATES {
+        let path = dir.join(name);
+        if path.exists() && !force {
+            anyhow::bail!("`{}` exists: pass --force to overwrite it", path.display());
+        }
+        std::fs::write(&path, text).with_context(|| format!("failed to write `{}`", path.display()))?;
+        eprintln!("csreport: wrote {}", path.display());
+    }
+    Ok(())
+}
+
 /// What the report is made from, sealed with its digest.
 fn manifest_stage(
     plan: &plan::ReportPlan,
@@ -247,6 +268,7 @@ fn manifest_stage(
     lang: Lang,
     email: bool,
     command: Vec<String>,
+    templates: &render::TemplateSet,
 ) -> Result<manifest::Manifest> {
     let mut inputs = Vec::new();
     for (name, spec) in plan.config.inputs.iter() {
@@ -283,7 +305,7 @@ fn manifest_stage(
             source: plan.config_path.display().to_string(),
             sha256: manifest::config_hash(&plan.config)?,
         },
-        templates: manifest::Hashed { source: "built-in".into(), sha256: manifest::templates_hash() },
+        templates: manifest::Hashed { source: templates.source.clone(), sha256: templates.sha256() },
         inputs,
         variants: manifest::variants(&plan.config),
         digest: String::new(),
@@ -308,8 +330,11 @@ fn verify(args: cli::VerifyArgs) -> Result<u8> {
     if manifest::config_hash(&cfg)? != m.config.sha256 {
         problems.push(format!("config `{}` changed since the report was made", config_path.display()));
     }
-    if manifest::templates_hash() != m.templates.sha256 {
-        problems.push("templates: the templates in use differ from the report's".into());
+    // The templates the re-run will use: the recorded override folder, if any.
+    let template_dir = m.templates.source.split(" (").next().filter(|s| *s != "built-in").map(PathBuf::from);
+    let templates = render::TemplateSet::load(template_dir.as_deref())?;
+    if templates.sha256() != m.templates.sha256 {
+        problems.push(format!("templates: the templates in use ({}) differ from the report's", templates.source));
     }
     for i in &m.inputs {
         match manifest::sha256_file(Path::new(&i.path)) {
@@ -340,6 +365,7 @@ fn verify(args: cli::VerifyArgs) -> Result<u8> {
         },
         out: Some(out.clone()),
         lang: Some(m.lang.clone()),
+        templates: template_dir.clone(),
         quiet: true,
         force: true,
         email: m.email,

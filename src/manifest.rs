@@ -86,10 +86,6 @@ pub fn config_hash(cfg: &crate::config::Config) -> Result<String> {
     Ok(sha256_hex(serde_json::to_string(cfg)?.as_bytes()))
 }
 
-pub fn templates_hash() -> String {
-    sha256_hex(format!("{}\u{0}{}", crate::render::HTML_TEMPLATE, crate::render::MD_TEMPLATE).as_bytes())
-}
-
 pub fn variants(cfg: &crate::config::Config) -> BTreeMap<String, String> {
     let s = &cfg.surveys;
     [
@@ -119,10 +115,13 @@ pub fn variants(cfg: &crate::config::Config) -> BTreeMap<String, String> {
 }
 
 impl Manifest {
-    /// Fill in the digest: SHA-256 of the manifest with an empty digest.
+    /// Fill in the digest: SHA-256 of the manifest with an empty digest and without the
+    /// git commit, so the same version's builds from different commits agree on it.
     pub fn seal(mut self) -> Result<Manifest> {
-        self.digest = String::new();
-        self.digest = sha256_hex(serde_json::to_string(&self)?.as_bytes());
+        let mut basis = self.clone();
+        basis.digest = String::new();
+        basis.tool.git_commit = String::new();
+        self.digest = sha256_hex(serde_json::to_string(&basis)?.as_bytes());
         Ok(self)
     }
 

@@ -161,5 +161,5 @@ fn verify_passes_then_names_each_tampering() {
     std::fs::write(&manifest, m.replace(&old, &"0".repeat(64))).unwrap();
     let (code, err) = verify(d, "q3");
     assert_eq!(code, 4);
-    assert!(err.contains("templates: the templates in use differ from the report's"), "{err}");
+    assert!(err.contains("templates: the templates in use (built-in) differ from the report's"), "{err}");
 }

@@ -639,17 +639,93 @@ fn md_filter(v: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<
     Ok(tera::Value::String(md_escape(&s)))
 }
 
-pub fn templates() -> Result<tera::Tera> {
-    let mut t = tera::Tera::default();
-    t.add_raw_templates(vec![("report.html", HTML_TEMPLATE), ("report.md", MD_TEMPLATE)])
-        .context("the built-in templates do not parse")?;
-    t.register_filter("md", md_filter);
-    Ok(t)
+/// The templates a report is rendered with: the built-ins, each replaced by a file of
+/// the same name in the override folder when there is one.
+#[derive(Debug, Clone)]
+pub struct TemplateSet {
+    /// (name, source text)
+    pub files: Vec<(&'static str, String)>,
+    /// "built-in", or the override folder (with the names it replaced).
+    pub source: String,
 }
 
-/// Render report.html and report.md.
+/// Every template csreport renders, with its built-in text.
+pub const BUILT_IN_TEMPLATES: [(&str, &str); 2] = [("report.html", HTML_TEMPLATE), ("report.md", MD_TEMPLATE)];
+
+impl TemplateSet {
+    /// The built-ins, overridden one file at a time by `dir`. Only the known names are
+    /// read, from the folder itself: nothing outside it (links out are refused).
+    pub fn load(dir: Option<&std::path::Path>) -> Result<TemplateSet> {
+        let mut files: Vec<(&'static str, String)> =
+            BUILT_IN_TEMPLATES.iter().map(|(n, t)| (*n, t.to_string())).collect();
+        let Some(dir) = dir else { return Ok(TemplateSet { files, source: "built-in".into() }) };
+        if !dir.is_dir() {
+            anyhow::bail!("template folder `{}` does not exist", dir.display());
+        }
+        let root = dir.canonicalize().with_context(|| format!("failed to read `{}`", dir.display()))?;
+        let mut replaced = Vec::new();
+        for (name, text) in files.iter_mut() {
+            let path = dir.join(*name);
+            if !path.exists() {
+                continue;
+            }
+            let real = path.canonicalize().with_context(|| format!("failed to read `{}`", path.display()))?;
+            if !real.starts_with(&root) {
+                anyhow::bail!("template `{}` points outside the template folder `{}`", path.display(), dir.display());
+            }
+            *text = std::fs::read_to_string(&real)
+                .with_context(|| format!("failed to read template `{}`", path.display()))?;
+            replaced.push(*name);
+        }
+        let source = if replaced.is_empty() {
+            "built-in".to_string()
+        } else {
+            format!("{} ({})", dir.display(), replaced.join(", "))
+        };
+        Ok(TemplateSet { files, source })
+    }
+
+    /// SHA-256 of the templates in use, for the manifest.
+    pub fn sha256(&self) -> String {
+        let joined: Vec<String> = self.files.iter().map(|(n, t)| format!("{n}\u{0}{t}")).collect();
+        crate::manifest::sha256_hex(joined.join("\u{0}").as_bytes())
+    }
+
+    fn tera(&self) -> Result<tera::Tera> {
+        let mut t = tera::Tera::default();
+        for (name, text) in &self.files {
+            t.add_raw_template(name, text).map_err(|e| {
+                let at = if self.source == "built-in" { "built-in".to_string() } else { self.source.clone() };
+                anyhow::anyhow!("template `{name}` ({at}) does not parse: {}", chain(&e))
+            })?;
+        }
+        t.register_filter("md", md_filter);
+        Ok(t)
+    }
+}
+
+fn chain(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(&format!(": {s}"));
+        src = s.source();
+    }
+    msg
+}
+
+pub fn templates() -> Result<tera::Tera> {
+    TemplateSet::load(None)?.tera()
+}
+
+/// Render report.html and report.md with the built-in templates.
 pub fn render(view: &ReportView) -> Result<(String, String)> {
-    let t = templates()?;
+    render_with(view, &TemplateSet::load(None)?)
+}
+
+/// Render report.html and report.md with `set`.
+pub fn render_with(view: &ReportView, set: &TemplateSet) -> Result<(String, String)> {
+    let t = set.tera()?;
     let ctx = tera::Context::from_serialize(view).context("building the template context")?;
     let html = t.render("report.html", &ctx).map_err(tera_error("report.html"))?;
     let md = t.render("report.md", &ctx).map_err(tera_error("report.md"))?;
@@ -657,15 +733,7 @@ pub fn render(view: &ReportView) -> Result<(String, String)> {
 }
 
 fn tera_error(name: &'static str) -> impl Fn(tera::Error) -> anyhow::Error {
-    move |e| {
-        let mut msg = format!("template `{name}`: {e}");
-        let mut src = std::error::Error::source(&e);
-        while let Some(s) = src {
-            msg.push_str(&format!(": {s}"));
-            src = s.source();
-        }
-        anyhow::anyhow!(msg)
-    }
+    move |e| anyhow::anyhow!("template `{name}`: {}", chain(&e))
 }
 
 #[cfg(test)]
