@@ -97,7 +97,10 @@ pub fn summary(cmp: &[Comparison], drivers: &Drivers, fmt: &Fmt) -> Vec<String> 
     found.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.sentence.cmp(&b.sentence)));
     let mut out: Vec<String> = found.into_iter().map(|f| f.sentence).take(4).collect();
     if out.is_empty() {
-        out.push(fmt.word("no_significant_change").to_string());
+        // With no contact at all in the previous period there is nothing to compare.
+        let key =
+            if drivers.total_prev == 0 && drivers.total > 0 { "no_previous_data" } else { "no_significant_change" };
+        out.push(fmt.word(key).to_string());
     }
     if let Some(top) = drivers.top.first() {
         out.push(fmt.sentence_driver(&top.name, top.count, top.share));

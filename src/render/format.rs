@@ -179,6 +179,10 @@ impl Fmt {
                 "Aucun indicateur principal n'a changé de façon significative et notable par rapport à la période précédente.",
             ),
             "back_to_previous" => ("back to", "revenir à"),
+            "no_previous_data" => (
+                "The previous period has no data to compare with.",
+                "La période précédente n'a pas de données à comparer.",
+            ),
             _ => ("?", "?"),
         };
         if self.fr() {
@@ -232,10 +236,11 @@ impl Fmt {
 
     pub fn sentence_volume(&self, total: u64, prev: u64) -> String {
         let (t, p) = (self.num(total as f64, 0), self.num(prev as f64, 0));
-        if self.fr() {
-            format!("{t} contacts cette période, contre {p} la précédente.")
-        } else {
-            format!("{t} contacts this period, against {p} in the previous one.")
+        match (self.fr(), prev) {
+            (true, 0) => format!("{t} contacts cette période."),
+            (true, _) => format!("{t} contacts cette période, contre {p} la précédente."),
+            (false, 0) => format!("{t} contacts this period."),
+            (false, _) => format!("{t} contacts this period, against {p} in the previous one."),
         }
     }
 
