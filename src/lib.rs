@@ -132,7 +132,7 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     progress.stage("compute");
     let sets = Sets::compute(&data, &plan)?;
     progress.stage("compare");
-    let (comparisons, breakdowns) = compare_stage(&plan, &sets);
+    let (comparisons, breakdowns) = compare_stage(&plan, &sets, &data);
     progress.stage("drivers");
     let drivers = drivers_stage(&data, &plan)?;
     let fmt = Fmt::new(lang);
@@ -154,8 +154,7 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     );
     progress.stage("charts");
     let staging = deliver::Staging::begin(&out_dir)?;
-    let trend_sets: Vec<&MetricSet> = plan.trend.iter().map(|p| sets.get(p)).collect();
-    let charts = charts_stage(&staging.charts_dir(), &plan, &trend_sets, &drivers, &fmt)?;
+    let charts = charts_stage(&staging.charts_dir(), &plan, &comparisons, &drivers, &fmt)?;
     let manifest = manifest_stage(&plan, &data, lang, args.email || args.send, command, &template_set)?;
     let report = render::Report {
         title: plan.config.report.title.clone(),
@@ -463,12 +462,34 @@ fn load_stage(plan: &plan::ReportPlan) -> Result<load::Loaded> {
 fn compare_stage(
     plan: &plan::ReportPlan,
     sets: &Sets,
+    data: &load::Loaded,
 ) -> (Vec<compare::Comparison>, Vec<compare::BreakdownComparison>) {
-    let trend: Vec<MetricSet> = plan.trend.iter().map(|p| sets.get(p).clone()).collect();
+    // A period wholly outside a source's data says nothing about it: its values are
+    // unknown, not zero, so a comparison with it is n/a rather than "+5,000".
+    let blank = |p: &period::Period| -> MetricSet {
+        let mut set = sets.get(p).clone();
+        for m in set.metrics.iter_mut() {
+            let source = metrics::catalog::get(&m.id).needs.first().and_then(|n| n.split('.').next()).unwrap_or("");
+            let covered = data.sources().find(|s| s.meta.name == source).and_then(|s| s.meta.coverage.clone());
+            if let Some((first, last)) = covered {
+                let (first, last) = (first.parse::<chrono::NaiveDate>(), last.parse::<chrono::NaiveDate>());
+                if let (Ok(first), Ok(last)) = (first, last) {
+                    if p.end <= first || p.start > last {
+                        m.value = None;
+                        m.sample = None;
+                        m.ci95 = None;
+                    }
+                }
+            }
+        }
+        set
+    };
+    let trend: Vec<MetricSet> = plan.trend.iter().map(blank).collect();
+    let (previous, year_ago) = (blank(&plan.previous), blank(&plan.year_ago));
     let periods = compare::Periods {
         current: sets.get(&plan.period),
-        previous: sets.get(&plan.previous),
-        year_ago: sets.get(&plan.year_ago),
+        previous: &previous,
+        year_ago: &year_ago,
         trend: &trend,
         days: (plan.period.days() as f64, plan.previous.days() as f64, plan.year_ago.days() as f64),
     };
@@ -486,15 +507,19 @@ fn drivers_stage(data: &load::Loaded, plan: &plan::ReportPlan) -> Result<drivers
 fn charts_stage(
     dir: &std::path::Path,
     plan: &plan::ReportPlan,
-    trend: &[&MetricSet],
+    comparisons: &[compare::Comparison],
     drivers: &drivers::Drivers,
     fmt: &Fmt,
 ) -> Result<Vec<charts::Chart>> {
     use charts::{theme, BarData, LineData, Series};
     let fr = fmt.lang == Lang::Fr;
     let labels: Vec<String> = plan.trend.iter().map(|p| p.to_string()).collect();
-    let series =
-        |id: &str, color| Series { name: fmt.label(id), values: trend.iter().map(|s| s.value(id)).collect(), color };
+    // The trend as compared: periods without data for a source are gaps, not zeros.
+    let series = |id: &str, color| Series {
+        name: fmt.label(id),
+        values: comparisons.iter().find(|c| c.id == id).map(|c| c.trend.clone()).unwrap_or_default(),
+        color,
+    };
     let mut out = Vec::new();
     let top = &drivers.top;
     out.push(charts::bar_chart(
@@ -650,7 +675,7 @@ fn metrics_command(args: cli::MetricsArgs) -> Result<()> {
     progress.stage("compute");
     let sets = Sets::compute(&data, &plan)?;
     progress.stage("compare");
-    let (comparisons, breakdowns) = compare_stage(&plan, &sets);
+    let (comparisons, breakdowns) = compare_stage(&plan, &sets, &data);
     progress.stage("output");
     match args.format {
         MetricsFormat::Json => {

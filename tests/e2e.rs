@@ -413,3 +413,37 @@ fn completions_and_man_page() {
     let man = String::from_utf8_lossy(&o.stdout);
     assert!(man.contains(".TH csreport") && man.contains("report"), "{man}");
 }
+
+#[test]
+fn a_period_before_the_data_is_not_compared_as_zero() {
+    // Tickets start in September: August is not "0 tickets", it is unknown.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("t.csv"),
+        "ticket_id,created_at\nA,2026-09-01 10:00\nB,2026-09-02 10:00\nC,2026-09-03 10:00\n",
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("r.toml"), "[report]\ntimezone = \"UTC\"\n[inputs.tickets]\npath = \"t.csv\"\n")
+        .unwrap();
+    let out = tmp.path().join("o");
+    ok(&[
+        "report",
+        "-c",
+        tmp.path().join("r.toml").to_str().unwrap(),
+        "--period",
+        "2026-09",
+        "--as-of",
+        "2026-10-02",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert_eq!(scorecard_row(&md, "Tickets created")[1..4], ["3", "n/a", "n/a"]);
+    assert!(md.contains("- The previous period has no data to compare with."), "{md}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let m = json["metrics"].as_array().unwrap().iter().find(|m| m["id"] == "tickets_created").unwrap();
+    assert!(m["previous"]["value"].is_null());
+    assert_eq!(m["vs_previous"]["direction"], "not_comparable");
+}
