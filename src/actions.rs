@@ -97,9 +97,10 @@ pub fn summary(cmp: &[Comparison], drivers: &Drivers, fmt: &Fmt) -> Vec<String> 
     found.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.sentence.cmp(&b.sentence)));
     let mut out: Vec<String> = found.into_iter().map(|f| f.sentence).take(4).collect();
     if out.is_empty() {
-        // With no contact at all in the previous period there is nothing to compare.
-        let key =
-            if drivers.total_prev == 0 && drivers.total > 0 { "no_previous_data" } else { "no_significant_change" };
+        // When no metric has a previous value there is nothing to compare.
+        let mut known = cmp.iter().filter(|c| c.current.value.is_some()).peekable();
+        let no_previous = known.peek().is_some() && known.all(|c| c.previous.value.is_none());
+        let key = if no_previous { "no_previous_data" } else { "no_significant_change" };
         out.push(fmt.word(key).to_string());
     }
     if let Some(top) = drivers.top.first() {
