@@ -154,7 +154,8 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     );
     progress.stage("charts");
     let staging = deliver::Staging::begin(&out_dir)?;
-    let charts = charts_stage(&staging.charts_dir(), &plan, &comparisons, &drivers, &fmt)?;
+    let workload = sets.get(&plan.period).breakdowns.iter().find(|b| b.id == "workload" && b.needs.is_empty());
+    let charts = charts_stage(&staging.charts_dir(), &plan, &comparisons, &drivers, workload, &fmt)?;
     let manifest = manifest_stage(&plan, &data, lang, args.email || args.send, command, &template_set)?;
     let report = render::Report {
         title: plan.config.report.title.clone(),
@@ -509,6 +510,7 @@ fn charts_stage(
     plan: &plan::ReportPlan,
     comparisons: &[compare::Comparison],
     drivers: &drivers::Drivers,
+    workload: Option<&metrics::Breakdown>,
     fmt: &Fmt,
 ) -> Result<Vec<charts::Chart>> {
     use charts::{theme, BarData, LineData, Series};
@@ -581,6 +583,96 @@ fn charts_stage(
             y_from_zero: true,
         },
     )?);
+    if let Some(h) = &drivers.contacts_heatmap {
+        out.push(charts::heat_chart(
+            dir,
+            &charts::HeatData {
+                id: "weekday_hour".into(),
+                title: if fr {
+                    "Contacts par jour et heure (moyenne par jour)"
+                } else {
+                    "Contacts by weekday and hour (a day)"
+                }
+                .into(),
+                alt: h
+                    .rows
+                    .iter()
+                    .zip(&h.values)
+                    .map(|(r, v)| {
+                        let peak = v
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(i, x)| x.map(|x| (i, x)))
+                            .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+                        format!("{r}: peak {:02}h {:.1}", peak.0, peak.1)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                rows: h.rows.clone(),
+                columns: h.columns.clone(),
+                values: h.values.clone(),
+            },
+        )?);
+    }
+    if let Some(sample) =
+        comparisons.iter().find(|c| c.id == "first_response_time").and_then(|c| c.current.sample.clone())
+    {
+        // Buckets of first-response time, in hours.
+        let edges = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 24.0, 48.0];
+        let names = ["<15m", "15-30m", "30m-1h", "1-2h", "2-4h", "4-8h", "8-24h", "1-2d", ">2d"];
+        let mut counts = [0.0f64; 9];
+        for s in sample.iter() {
+            let h = s / 3600.0;
+            counts[edges.iter().position(|e| h < *e).unwrap_or(8)] += 1.0;
+        }
+        out.push(charts::column_chart(
+            dir,
+            &charts::ColumnData {
+                id: "frt_distribution".into(),
+                title: if fr { "Délai de première réponse (tickets)" } else { "First response time (tickets)" }.into(),
+                alt: names.iter().zip(counts).map(|(n, c)| format!("{n}: {c}")).collect::<Vec<_>>().join("; "),
+                categories: names.iter().map(|s| s.to_string()).collect(),
+                values: counts.to_vec(),
+                highlight: vec![],
+                y_label: "tickets".into(),
+            },
+        )?);
+    }
+    if let Some(w) = workload.filter(|w| !w.rows.is_empty()) {
+        let mut rows: Vec<&metrics::BreakdownRow> = w.rows.iter().collect();
+        rows.sort_by(|a, b| {
+            let v = |r: &metrics::BreakdownRow| r.get("tickets_solved").and_then(|m| m.value).unwrap_or(0.0);
+            v(b).total_cmp(&v(a)).then_with(|| a.key.cmp(&b.key))
+        });
+        out.push(charts::column_chart(
+            dir,
+            &charts::ColumnData {
+                id: "agent_workload".into(),
+                title: if fr {
+                    "Tickets résolus par agent (surchargés en orange)"
+                } else {
+                    "Tickets solved by agent (overloaded in orange)"
+                }
+                .into(),
+                alt: rows
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{}: {}{}",
+                            r.key,
+                            r.get("tickets_solved").and_then(|m| m.value).unwrap_or(0.0),
+                            if r.flags.is_empty() { "" } else { " (overloaded)" }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                categories: rows.iter().map(|r| r.key.split_whitespace().next().unwrap_or("").to_string()).collect(),
+                values: rows.iter().map(|r| r.get("tickets_solved").and_then(|m| m.value).unwrap_or(0.0)).collect(),
+                highlight: rows.iter().enumerate().filter(|(_, r)| !r.flags.is_empty()).map(|(i, _)| i).collect(),
+                y_label: "tickets".into(),
+            },
+        )?);
+    }
     let cust = [series("csat", theme::BLUE), series("nps", theme::ORANGE)];
     out.push(charts::line_chart(
         dir,

@@ -124,12 +124,20 @@ fn charts_are_png_for_markdown_and_inline_svg_for_html() {
     let out = tmp.path().join("q3");
     let md = report_q3(&out);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    for id in ["drivers", "volume_trend", "service_level_trend", "csat_nps_trend"] {
+    for id in [
+        "drivers",
+        "volume_trend",
+        "service_level_trend",
+        "weekday_hour",
+        "frt_distribution",
+        "agent_workload",
+        "csat_nps_trend",
+    ] {
         let png = std::fs::read(out.join(format!("charts/{id}.png"))).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{id}.png is not a PNG");
         assert!(md.contains(&format!("](charts/{id}.png)")), "{id} not referenced in report.md");
     }
-    assert_eq!(html.matches("<svg").count(), 4);
+    assert_eq!(html.matches("<svg").count(), 7);
     assert!(!html.contains("<script"), "the report runs no script");
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "no external request");
 }

@@ -278,3 +278,174 @@ where
         .map_err(err)?;
     Ok(())
 }
+
+/// Vertical bars over categories (a distribution, or one value per agent); bars whose
+/// index is in `highlight` are drawn in the warning colour.
+pub struct ColumnData {
+    pub id: String,
+    pub title: String,
+    pub alt: String,
+    pub categories: Vec<String>,
+    pub values: Vec<f64>,
+    pub highlight: Vec<usize>,
+    pub y_label: String,
+}
+
+impl Draw for ColumnData {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE).map_err(err)?;
+        let n = self.categories.len().max(1);
+        let hi = self.values.iter().copied().fold(0.0, f64::max).max(1.0) * 1.12;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FAMILY, 18).into_font().color(&theme::INK))
+            .margin(12)
+            .x_label_area_size(if n > 8 { 70 } else { 34 })
+            .y_label_area_size(58)
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..hi)
+            .map_err(err)?;
+        let cats = self.categories.clone();
+        chart
+            .configure_mesh()
+            .x_labels(n)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    cats.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| crate::render::format::compact(*y))
+            .y_desc(self.y_label.as_str())
+            .disable_x_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(theme::GREY.mix(0.25))
+            .label_style((FAMILY, 11).into_font().color(&theme::INK))
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(self.values.iter().enumerate().map(|(i, v)| {
+                let color = if self.highlight.contains(&i) { theme::VERMILLION } else { theme::BLUE };
+                Rectangle::new([(i as f64 - 0.38, 0.0), (i as f64 + 0.38, *v)], color.filled())
+            }))
+            .map_err(err)?;
+        Ok(())
+    }
+}
+
+pub fn column_chart(dir: &Path, d: &ColumnData) -> Result<Chart> {
+    both(dir, &d.id, &d.title, &d.alt, d)
+}
+
+/// A grid of values (rows × columns) shaded from white (0) to blue (the maximum).
+pub struct HeatData {
+    pub id: String,
+    pub title: String,
+    pub alt: String,
+    pub rows: Vec<String>,
+    pub columns: Vec<String>,
+    pub values: Vec<Vec<Option<f64>>>,
+}
+
+impl Draw for HeatData {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE).map_err(err)?;
+        let (nr, nc) = (self.rows.len().max(1), self.columns.len().max(1));
+        let hi = self.values.iter().flatten().flatten().copied().fold(0.0, f64::max).max(1e-9);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FAMILY, 18).into_font().color(&theme::INK))
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(50)
+            .build_cartesian_2d(-0.5f64..(nc as f64 - 0.5), -0.5f64..(nr as f64 - 0.5))
+            .map_err(err)?;
+        let (rows, cols) = (self.rows.clone(), self.columns.clone());
+        // Cells are centred on whole numbers, where the labels are.
+        let at = |v: f64| (v - v.round()).abs() < 1e-6 && v >= 0.0;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(nc)
+            .y_labels(nr)
+            .x_label_formatter(&|x| {
+                if at(*x) {
+                    cols.get(x.round() as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| {
+                if at(*y) {
+                    rows.get(nr - 1 - (y.round() as usize).min(nr - 1)).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .label_style((FAMILY, 11).into_font().color(&theme::INK))
+            .draw()
+            .map_err(err)?;
+        let cells = self.values.iter().enumerate().flat_map(|(r, row)| {
+            row.iter().enumerate().map(move |(c, v)| {
+                let t = v.unwrap_or(0.0) / hi;
+                let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * t).round() as u8;
+                let color = RGBColor(mix(255, theme::BLUE.0), mix(255, theme::BLUE.1), mix(255, theme::BLUE.2));
+                let (x, y) = (c as f64, (nr - 1 - r) as f64);
+                Rectangle::new([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], color.filled())
+            })
+        });
+        chart.draw_series(cells).map_err(err)?;
+        Ok(())
+    }
+}
+
+pub fn heat_chart(dir: &Path, d: &HeatData) -> Result<Chart> {
+    both(dir, &d.id, &d.title, &d.alt, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn png_text_renders_with_the_embedded_font() {
+        // The title area of a chart has drawn (non-white) pixels: text renders with no
+        // system font.
+        let dir = tempfile::tempdir().unwrap();
+        let d = ColumnData {
+            id: "t".into(),
+            title: "Title WWWWWWWW".into(),
+            alt: String::new(),
+            categories: vec!["a".into()],
+            values: vec![1.0],
+            highlight: vec![],
+            y_label: String::new(),
+        };
+        column_chart(dir.path(), &d).unwrap();
+        let bytes = std::fs::read(dir.path().join("t.png")).unwrap();
+        let decoded = image_rows(&bytes);
+        let (w, _) = theme::SIZE;
+        // Title band: rows 8..30, the middle third of the width.
+        let mut dark = 0;
+        for y in 8..30 {
+            for x in (w / 3)..(2 * w / 3) {
+                let p = &decoded[(y * w + x) as usize];
+                if p.0 < 200 || p.1 < 200 || p.2 < 200 {
+                    dark += 1;
+                }
+            }
+        }
+        assert!(dark > 50, "no text drawn in the title area ({dark} dark pixels)");
+    }
+
+    /// RGB pixels of a PNG, decoded with the `image` crate plotters already uses.
+    fn image_rows(png: &[u8]) -> Vec<(u8, u8, u8)> {
+        let img = image::load_from_memory(png).unwrap().to_rgb8();
+        img.pixels().map(|p| (p.0[0], p.0[1], p.0[2])).collect()
+    }
+}
