@@ -94,23 +94,27 @@ fn key_expr(field: &str) -> Expr {
     col(field).fill_null(lit(UNSET)).alias("key")
 }
 
+/// `aggs` per value of `field` among rows where `filter` holds, in one group-by.
+fn per_key_all(frame: &DataFrame, field: &str, filter: Expr, aggs: Vec<Expr>) -> Result<BTreeMap<String, Vec<f64>>> {
+    let names: Vec<String> = (0..aggs.len()).map(|i| format!("v{i}")).collect();
+    let aggs: Vec<Expr> =
+        aggs.into_iter().zip(&names).map(|(a, n)| a.cast(DataType::Float64).alias(n.as_str())).collect();
+    let df = frame.clone().lazy().filter(filter).group_by([key_expr(field)]).agg(aggs).collect()?;
+    let keys = df.column("key")?.str()?;
+    let cols = names.iter().map(|n| Ok(df.column(n)?.f64()?.clone())).collect::<Result<Vec<_>>>()?;
+    let mut out = BTreeMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        let vals: Option<Vec<f64>> = cols.iter().map(|c| c.get(i).filter(|v| v.is_finite())).collect();
+        if let (Some(k), Some(vals)) = (k, vals) {
+            out.insert(k.to_string(), vals);
+        }
+    }
+    Ok(out)
+}
+
 /// `agg` per value of `field` among rows where `filter` holds.
 fn per_key(frame: &DataFrame, field: &str, filter: Expr, agg: Expr) -> Result<BTreeMap<String, f64>> {
-    let df = frame
-        .clone()
-        .lazy()
-        .filter(filter)
-        .group_by([key_expr(field)])
-        .agg([agg.cast(DataType::Float64).alias("v")])
-        .collect()?;
-    let keys = df.column("key")?.str()?;
-    let vals = df.column("v")?.f64()?;
-    Ok(keys
-        .iter()
-        .zip(vals.iter())
-        .filter_map(|(k, v)| Some((k?.to_string(), v?)))
-        .filter(|(_, v)| v.is_finite())
-        .collect())
+    Ok(per_key_all(frame, field, filter, vec![agg])?.into_iter().map(|(k, v)| (k, v[0])).collect())
 }
 
 /// Contacts per value: (tickets, calls).
@@ -155,18 +159,17 @@ fn kpis(data: &Loaded, cfg: &Config, field: &str, cur: Window) -> Result<Kpis> {
             .and(col("kind").eq(lit("csat")))
             .and(col("score").gt_eq(lit(sv.csat_min)))
             .and(col("score").lt_eq(lit(sv.csat_max)));
-        let pos = per_key(&s.frame, field, csat.clone(), col("score").gt_eq(lit(sv.csat_positive_min)).sum())?;
-        for (key, n) in per_key(&s.frame, field, csat, len())? {
-            k.csat.insert(key.clone(), (*pos.get(&key).unwrap_or(&0.0), n));
+        let csat_aggs = vec![col("score").gt_eq(lit(sv.csat_positive_min)).sum(), len()];
+        for (key, v) in per_key_all(&s.frame, field, csat, csat_aggs)? {
+            k.csat.insert(key, (v[0], v[1]));
         }
         let ces = cur
             .contains("responded_at")
             .and(col("kind").eq(lit("ces")))
             .and(col("score").gt_eq(lit(sv.ces_min)))
             .and(col("score").lt_eq(lit(sv.ces_max)));
-        let sum = per_key(&s.frame, field, ces.clone(), col("score").sum())?;
-        for (key, n) in per_key(&s.frame, field, ces, len())? {
-            k.ces.insert(key.clone(), (*sum.get(&key).unwrap_or(&0.0), n));
+        for (key, v) in per_key_all(&s.frame, field, ces, vec![col("score").sum(), len()])? {
+            k.ces.insert(key, (v[0], v[1]));
         }
     }
     if let Some(c) = data.calls.as_ref().filter(|c| c.has(field) && c.has("handle_s")) {

@@ -135,6 +135,34 @@ fn strip_xml_declaration(s: String) -> String {
     }
 }
 
+/// The label of the category at a whole-number axis position (categories sit on 0, 1,
+/// 2 …), empty between them; `reversed` counts from the far end (largest on top).
+fn category(labels: &[String], v: f64, reversed: bool) -> String {
+    let i = v.round();
+    if (v - i).abs() >= 1e-6 || i < 0.0 || i as usize >= labels.len() {
+        return String::new();
+    }
+    let i = i as usize;
+    labels[if reversed { labels.len() - 1 - i } else { i }].clone()
+}
+
+/// The legend box every chart with series uses.
+fn legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>, position: SeriesLabelPosition) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(theme::GREY.mix(0.4))
+        .label_font((FAMILY, 12).into_font().color(&theme::INK))
+        .draw()
+        .map_err(err)
+}
+
 pub fn line_chart(dir: &Path, d: &LineData) -> Result<Chart> {
     both(dir, &d.id, &d.title, &d.alt, d)
 }
@@ -168,14 +196,7 @@ where
     chart
         .configure_mesh()
         .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| category(&labels, *x, false))
         .y_label_formatter(&|y| format!("{}{}", crate::render::format::compact(*y), suffix))
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(theme::GREY.mix(0.25))
@@ -202,15 +223,7 @@ where
             });
         chart.draw_series(pts.iter().map(|p| Circle::new(*p, 3, color.filled()))).map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(theme::GREY.mix(0.4))
-        .label_font((FAMILY, 12).into_font().color(&theme::INK))
-        .draw()
-        .map_err(err)?;
-    Ok(())
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
 pub fn bar_chart(dir: &Path, d: &BarData) -> Result<Chart> {
@@ -236,14 +249,7 @@ where
     chart
         .configure_mesh()
         .y_labels(n)
-        .y_label_formatter(&|y| {
-            let i = y.round();
-            if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                cats.get(n - 1 - i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| category(&cats, *y, true))
         .x_label_formatter(&|x| crate::render::format::compact(*x))
         .disable_y_mesh()
         .light_line_style(WHITE.mix(0.0))
@@ -268,15 +274,7 @@ where
             .label(name.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(theme::GREY.mix(0.4))
-        .label_font((FAMILY, 12).into_font().color(&theme::INK))
-        .draw()
-        .map_err(err)?;
-    Ok(())
+    legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 /// Vertical bars over categories (a distribution, or one value per agent); bars whose
@@ -310,14 +308,7 @@ impl Draw for ColumnData {
         chart
             .configure_mesh()
             .x_labels(n)
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() < 1e-6 && i >= 0.0 {
-                    cats.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| category(&cats, *x, false))
             .y_label_formatter(&|y| crate::render::format::compact(*y))
             .y_desc(self.y_label.as_str())
             .disable_x_mesh()
@@ -367,26 +358,13 @@ impl Draw for HeatData {
             .map_err(err)?;
         let (rows, cols) = (self.rows.clone(), self.columns.clone());
         // Cells are centred on whole numbers, where the labels are.
-        let at = |v: f64| (v - v.round()).abs() < 1e-6 && v >= 0.0;
         chart
             .configure_mesh()
             .disable_mesh()
             .x_labels(nc)
             .y_labels(nr)
-            .x_label_formatter(&|x| {
-                if at(*x) {
-                    cols.get(x.round() as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|y| {
-                if at(*y) {
-                    rows.get(nr - 1 - (y.round() as usize).min(nr - 1)).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| category(&cols, *x, false))
+            .y_label_formatter(&|y| category(&rows, *y, true))
             .label_style((FAMILY, 11).into_font().color(&theme::INK))
             .draw()
             .map_err(err)?;
