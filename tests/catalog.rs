@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 const AS_OF: i64 = 1_774_857_600_000; // 2026-03-30T08:00:00Z
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/catalog")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test")).join("tests/fixtures/catalog")
 }
 
 fn config(extra: &str) -> Config {

@@ -11,7 +11,7 @@ use std::path::Path;
 const AS_OF: i64 = 1_792_022_400_000;
 
 fn compute(format: &str) -> MetricSet {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny");
+    let dir = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test")).join("tests/fixtures/tiny");
     let cfg = Config::from_file(&dir.join(format!("report-{format}.toml"))).unwrap();
     let mut data = csreport::load::load_all(&cfg, &dir).unwrap();
     metrics::prepare::prepare(&mut data, &cfg, AS_OF).unwrap();
@@ -98,7 +98,7 @@ fn csv_json_and_ndjson_give_identical_metrics() {
 
 #[test]
 fn drivers_count_tickets_and_calls_with_ties_by_name() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny");
+    let dir = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test")).join("tests/fixtures/tiny");
     let cfg = Config::from_file(&dir.join("report-csv.toml")).unwrap();
     let mut data = csreport::load::load_all(&cfg, &dir).unwrap();
     metrics::prepare::prepare(&mut data, &cfg, AS_OF).unwrap();
