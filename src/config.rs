@@ -468,9 +468,13 @@ impl Config {
             );
         }
         let known = || crate::metrics::catalog::CATALOG.iter().map(|m| m.id).collect::<Vec<_>>().join(", ");
+        let unknown = |id: &str| match closest(id, crate::metrics::catalog::CATALOG.iter().map(|m| m.id)) {
+            Some(c) => format!("unknown metric `{id}`: did you mean `{c}`? (docs/metrics.md lists every metric)"),
+            None => format!("unknown metric `{id}` (known: {})", known()),
+        };
         for (id, t) in &self.targets {
             let Some(def) = crate::metrics::catalog::find(id) else {
-                bail!("[targets.{id}]: unknown metric (known: {})", known());
+                bail!("[targets.{id}]: {}", unknown(id));
             };
             if t.target.is_none() && t.warning.is_none() && t.alert.is_none() {
                 bail!("[targets.{id}]: give a target, a warning or an alert bound");
@@ -495,7 +499,7 @@ impl Config {
         }
         for (i, r) in self.actions.rules.iter().enumerate() {
             if crate::metrics::catalog::find(&r.metric).is_none() {
-                bail!("[[actions.rules]] #{}: unknown metric `{}` (known: {})", i + 1, r.metric, known());
+                bail!("[[actions.rules]] #{}: {}", i + 1, unknown(&r.metric));
             }
             match r.when.as_str() {
                 "missed_target" | "worsened" | "warning" | "alert" => {}
@@ -528,6 +532,29 @@ impl Inputs {
     }
 }
 
+/// The known name nearest to a misspelt one (at most a third of its letters off).
+pub fn closest<'a>(word: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let distance = |a: &str, b: &str| -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for j in 0..b.len() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != b[j])).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    };
+    known
+        .map(|k| (distance(word, k), k))
+        .filter(|(d, _)| *d * 3 <= word.chars().count().max(3))
+        .min_by_key(|(d, k)| (*d, *k))
+        .map(|(_, k)| k)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,7 +573,7 @@ mod tests {
         assert!(format!("{err:#}").contains("\"Paris\" is not an IANA timezone"));
         let err =
             Config::parse("[inputs.tickets]\npath='t.csv'\n[targets.csatt]\ntarget = 80\n", "r.toml").unwrap_err();
-        assert!(format!("{err:#}").contains("[targets.csatt]: unknown metric"));
+        assert!(format!("{err:#}").contains("[targets.csatt]: unknown metric `csatt`: did you mean `csat`?"));
     }
 
     #[test]

@@ -448,6 +448,7 @@ fn compare_folders(original: &Path, rerun: &Path) -> Result<Vec<String>> {
 fn load_stage(plan: &plan::ReportPlan) -> Result<load::Loaded> {
     let t = std::time::Instant::now();
     let mut data = load::load_all(&plan.config, &plan.base_dir)?;
+    period_has_data(plan, &data)?;
     let read = t.elapsed();
     metrics::prepare::prepare(&mut data, &plan.config, plan.as_of.timestamp_millis())?;
     if plan.timings {
@@ -458,6 +459,25 @@ fn load_stage(plan: &plan::ReportPlan) -> Result<load::Loaded> {
         );
     }
     Ok(data)
+}
+
+/// A period none of whose inputs has a row in it is a mistake (a wrong --period, an
+/// export of another range, an empty file), not a report of zeros and n/a.
+fn period_has_data(plan: &plan::ReportPlan, data: &load::Loaded) -> Result<()> {
+    let (start, last) = (plan.period.start.to_string(), plan.period.last_day().to_string());
+    let mut seen = Vec::new();
+    for s in data.sources() {
+        match &s.meta.coverage {
+            Some((a, b)) if a.as_str() <= last.as_str() && b.as_str() >= start.as_str() => return Ok(()),
+            Some((a, b)) => seen.push(format!("{} `{}` covers {a} – {b}", s.meta.name, s.meta.path)),
+            None => seen.push(format!("{} `{}` has no rows", s.meta.name, s.meta.path)),
+        }
+    }
+    anyhow::bail!(
+        "no input has data in {} ({start} – {last}): {}. Choose a period inside the data, or check the export",
+        plan.period,
+        seen.join("; ")
+    )
 }
 
 fn compare_stage(

@@ -91,7 +91,8 @@ fn a_template_syntax_error_names_the_file() {
     let o = q3(&out, &["--templates", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("template `report.md`") && err.contains("does not parse"), "{err}");
+    let want = format!("template `{}` does not parse:\n--> 1:7", dir.join("report.md").display());
+    assert!(err.contains(&want), "{err}");
     assert!(!out.exists(), "nothing written");
     let o = q3(&out, &["--templates", tmp.path().join("nope").to_str().unwrap()]);
     assert!(

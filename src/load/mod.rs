@@ -84,13 +84,61 @@ pub fn load_all(cfg: &Config, base_dir: &Path) -> Result<Loaded> {
     let tz = cfg.timezone()?;
     let mut out = Loaded::default();
     for (name, spec) in cfg.inputs.iter() {
-        let src = load_source(name, spec, base_dir, tz)?;
+        let src = load_source(name, spec, base_dir, tz, Some(cfg))?;
         match name {
             "tickets" => out.tickets = Some(src),
             "calls" => out.calls = Some(src),
             "surveys" => out.surveys = Some(src),
             _ => out.agent_time = Some(src),
         }
+    }
+    Ok(out)
+}
+
+/// Scores off their configured scale: kept in the data, excluded (and counted) by the
+/// metric that reads them; listed here so that validate and the appendix show them.
+fn off_scale(name: &str, frame: &DataFrame, cfg: &Config) -> Result<Vec<QualityIssue>> {
+    let has = |c: &str| frame.get_column_names().iter().any(|n| n.as_str() == c);
+    let sv = &cfg.surveys;
+    let checks: Vec<(&str, Option<&str>, f64, f64)> = match name {
+        "surveys" => vec![
+            ("score", Some("csat"), sv.csat_min, sv.csat_max),
+            ("score", Some("nps"), 0.0, 10.0),
+            ("score", Some("ces"), sv.ces_min, sv.ces_max),
+        ],
+        "tickets" => vec![(
+            "csat_score",
+            None,
+            cfg.tickets.csat_min.unwrap_or(sv.csat_min),
+            cfg.tickets.csat_max.unwrap_or(sv.csat_max),
+        )],
+        _ => vec![],
+    };
+    let mut out = Vec::new();
+    for (column, kind, lo, hi) in checks {
+        if !has(column) {
+            continue;
+        }
+        let scores = frame.column(column)?.f64()?;
+        let kinds = match kind {
+            Some(_) => Some(frame.column("kind")?.str()?.clone()),
+            None => None,
+        };
+        let rows = file_rows(frame)?;
+        let mut bad = BadValues::default();
+        for (i, v) in scores.iter().enumerate() {
+            let Some(v) = v else { continue };
+            let of_kind = match (&kinds, kind) {
+                (Some(k), Some(want)) => k.get(i) == Some(want),
+                _ => true,
+            };
+            if of_kind && !(lo..=hi).contains(&v) {
+                bad.note(rows[i], &v.to_string());
+            }
+        }
+        let what = kind.map_or("CSAT".to_string(), str::to_uppercase);
+        let problem = format!("{what} score outside its scale {lo}–{hi}: excluded from {what}");
+        out.extend(bad.issue(&format!("{column} ({})", kind.unwrap_or("csat")), problem, false));
     }
     Ok(out)
 }
@@ -139,7 +187,14 @@ struct TextColumn<'a> {
     source: String,
 }
 
-pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz) -> Result<Source> {
+/// Loads one input; with a config, scores off its scales are reported too.
+pub fn load_source(
+    name: &'static str,
+    spec: &InputSpec,
+    base_dir: &Path,
+    tz: Tz,
+    cfg: Option<&Config>,
+) -> Result<Source> {
     let profile = Profile::resolve(&spec.profile, base_dir).with_context(|| format!("[inputs.{name}] profile"))?;
     let ptz: Tz = match &profile.timezone {
         Some(t) => t
@@ -151,14 +206,24 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
     let shown = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
     let mut raw: Option<DataFrame> = None;
     let mut notes = Vec::new();
+    let mut file_issues = Vec::new();
     for path in &paths {
         let format = format_of(path)?;
         if !path.is_file() {
             bail!("[inputs.{name}] path `{}`: no such file", path.display());
         }
-        let (df, note) = read_text_frame(path, format, &profile.csv)
+        let (df, note, shape_issues) = read_text_frame(path, format, &profile.csv)
             .with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
         notes.extend(note);
+        if df.height() == 0 {
+            notes.push(format!("`{}` has no data rows", path.display()));
+        }
+        // Rows of later files continue the numbering of the first.
+        let offset = raw.as_ref().map_or(0, |r| r.height() as u64);
+        file_issues.extend(shape_issues.into_iter().map(|mut i| {
+            i.first_row += offset;
+            i
+        }));
         raw = Some(match raw {
             None => df,
             Some(mut acc) => {
@@ -258,7 +323,7 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
     }
     let mut clock = LocalClock::new(ptz);
     let mut typed: Vec<Column> = Vec::new();
-    let mut issues = Vec::new();
+    let mut issues = file_issues;
     let mut keep = vec![true; height];
     let mut mapped = Vec::new();
     let mut missing_required = Vec::new();
@@ -393,7 +458,8 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
         if col.required && series.null_count() > 0 {
             let unreadable: std::collections::HashSet<usize> = bad.rows.iter().copied().collect();
             for (i, null) in series.is_null().iter().enumerate() {
-                if null == Some(true) && !unreadable.contains(&i) {
+                // A row already rejected (an unknown code, an earlier column) counts once.
+                if null == Some(true) && !unreadable.contains(&i) && keep[i] {
                     empty.note(i, "");
                 }
             }
@@ -414,11 +480,19 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
         typed.push(series.into_column());
     }
     if !missing_required.is_empty() {
+        // Name the column the file lacks: the profile's source name where it maps one.
+        let described: Vec<String> = missing_required
+            .iter()
+            .map(|m| match profile.columns.get(*m) {
+                Some(src) if src != m => format!("`{src}` (for {m})"),
+                _ => format!("`{m}`"),
+            })
+            .collect();
         bail!(
             "`{shown}` ({name}, profile `{}`): missing required column{} {}; the file has: {}",
             spec.profile,
             if missing_required.len() > 1 { "s" } else { "" },
-            missing_required.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+            described.join(", "),
             present.join(", ")
         );
     }
@@ -500,6 +574,11 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
         }
     }
     issues.extend(negative_durations(&frame, name)?);
+    let (frame, absurd) = absurd_durations(frame)?;
+    issues.extend(absurd);
+    if let Some(cfg) = cfg {
+        issues.extend(off_scale(name, &frame, cfg)?);
+    }
     let frame = frame.drop(ROW)?;
     let coverage = coverage(&frame, time_col, tz)?;
     let meta = SourceMeta {
@@ -609,6 +688,11 @@ fn datetime_column(
         _ => anyhow::bail!("[datetimes.{name}]: give `column`, or `date` (and `time`)"),
     };
     let formats = d.format.as_ref().map(|f| f.list()).unwrap_or_default();
+    for f in &formats {
+        if chrono::format::StrftimeItems::new(f).any(|i| matches!(i, chrono::format::Item::Error)) {
+            anyhow::bail!("[datetimes.{name}] format `{f}` is not a valid strftime format (e.g. \"%d/%m/%Y %H:%M\")");
+        }
+    }
     let epoch = d.epoch.as_deref();
     if let Some(e) = epoch {
         if !matches!(e, "seconds" | "milliseconds") {
@@ -775,6 +859,38 @@ fn negative_durations(frame: &DataFrame, source: &str) -> Result<Vec<QualityIssu
     Ok(out)
 }
 
+/// A duration over this is a unit mistake (milliseconds read as seconds, a timestamp in
+/// a duration column), not a real wait or handle time.
+const ABSURD_SECONDS: f64 = 366.0 * 86_400.0;
+
+/// Durations over a year: dropped (the value, not the row) and counted.
+fn absurd_durations(mut frame: DataFrame) -> Result<(DataFrame, Vec<QualityIssue>)> {
+    let mut out = Vec::new();
+    let names: Vec<String> = frame.get_column_names().iter().map(|c| c.to_string()).collect();
+    for c in names.iter().filter(|n| n.ends_with("_seconds")) {
+        let values = frame.column(c)?.f64()?.clone();
+        if !values.iter().any(|v| v.is_some_and(|v| v > ABSURD_SECONDS)) {
+            continue;
+        }
+        let rows = file_rows(&frame)?;
+        let mut bad = BadValues::default();
+        let cleaned: Float64Chunked = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Some(v) if v > ABSURD_SECONDS => {
+                    bad.note(rows[i], &v.to_string());
+                    None
+                }
+                v => v,
+            })
+            .collect();
+        frame.replace(c, cleaned.with_name(c.as_str().into()).into_column())?;
+        out.extend(bad.issue(c, "over a year (a unit mistake?): the value is ignored".into(), false));
+    }
+    Ok((frame, out))
+}
+
 /// Keep the first row of each id; count the others.
 fn drop_duplicates(frame: DataFrame, id: &str) -> Result<(DataFrame, Option<QualityIssue>)> {
     let ids = frame.column(id)?.str()?;
@@ -849,14 +965,62 @@ fn coverage(frame: &DataFrame, time_col: &str, tz: Tz) -> Result<Option<(String,
     })
 }
 
+/// JSON records gathered as text columns, in the order keys first appear.
+#[derive(Default)]
+struct JsonColumns {
+    names: Vec<String>,
+    index: std::collections::HashMap<String, usize>,
+    columns: Vec<Vec<Option<String>>>,
+    rows: usize,
+}
+
+impl JsonColumns {
+    fn push(&mut self, record: serde_json::Map<String, serde_json::Value>) {
+        for (k, v) in record {
+            let i = match self.index.get(&k) {
+                Some(i) => *i,
+                None => {
+                    self.index.insert(k.clone(), self.names.len());
+                    self.names.push(k);
+                    self.columns.push(vec![None; self.rows]);
+                    self.names.len() - 1
+                }
+            };
+            let text = match v {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some(s),
+                serde_json::Value::Bool(b) => Some(b.to_string()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                other => Some(other.to_string()),
+            };
+            self.columns[i].push(text);
+        }
+        self.rows += 1;
+        for c in self.columns.iter_mut() {
+            c.resize(self.rows, None);
+        }
+    }
+
+    fn finish(self) -> Result<DataFrame> {
+        let columns: Vec<Column> =
+            self.names.iter().zip(self.columns).map(|(n, v)| Series::new(n.as_str().into(), v).into_column()).collect();
+        Ok(DataFrame::new(self.rows, columns)?)
+    }
+}
+
+fn short_json(v: &serde_json::Value) -> String {
+    v.to_string().chars().take(40).collect()
+}
+
 /// Read a file into a frame whose columns are all text, decoding and sniffing CSV
 /// dialects; returns notes on what was assumed.
 fn read_text_frame(
     path: &Path,
     format: Format,
     dialect: &crate::load::profile::CsvDialect,
-) -> Result<(DataFrame, Vec<String>)> {
+) -> Result<(DataFrame, Vec<String>, Vec<QualityIssue>)> {
     let mut notes = Vec::new();
+    let mut issues = Vec::new();
     let df = match format {
         Format::Csv => {
             let bytes = std::fs::read(path)?;
@@ -882,6 +1046,19 @@ fn read_text_frame(
                 bail!("the file is empty: expected a header line");
             }
             let quote = dialect.quote.map(|q| q as u8).unwrap_or(b'"');
+            let shape = dialect::check_shape(&text, sep, quote)?;
+            if let Some((fields, line)) = shape.first_short {
+                issues.push(QualityIssue {
+                    column: "(row)".into(),
+                    problem: format!(
+                        "fewer fields than the header ({fields} in the first such row): the missing values are read as empty"
+                    ),
+                    count: shape.short_rows.len() as u64,
+                    first_row: shape.short_rows[0] as u64 + 1,
+                    first_value: line,
+                    rows_dropped: false,
+                });
+            }
             CsvReadOptions::default()
                 .with_has_header(true)
                 .with_infer_schema_length(Some(0))
@@ -890,13 +1067,45 @@ fn read_text_frame(
                 .finish()
                 .map_err(|e| anyhow::anyhow!("{e} (the CSV could not be parsed: check the separator, quotes and that every row has the header's columns)"))?
         }
-        Format::Ndjson => LazyJsonLineReader::new(PlRefPath::try_from_path(path)?)
-            .with_infer_schema_length(None)
-            .finish()?
-            .collect()?,
+        // JSON is typed by csreport like every other value, so it is read as text here:
+        // numbers keep their digits (polars panics on integers past 64 bits), nested
+        // values become their JSON text.
+        Format::Ndjson => {
+            use std::io::BufRead;
+            let file = std::io::BufReader::new(std::fs::File::open(path)?);
+            let mut records = JsonColumns::default();
+            for (i, line) in file.lines().enumerate() {
+                let line = line.with_context(|| format!("line {}: not UTF-8 text", i + 1))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<serde_json::Value>(&line) {
+                    Ok(serde_json::Value::Object(m)) => records.push(m),
+                    Ok(_) => bail!("line {}: expected a JSON object (one record per line)", i + 1),
+                    Err(e) => bail!("line {}: not valid JSON: {e}", i + 1),
+                }
+            }
+            records.finish()?
+        }
         Format::Json => {
-            let file = std::fs::File::open(path)?;
-            JsonReader::new(file).with_json_format(JsonFormat::Json).infer_schema_len(None).finish()?
+            let bytes = std::fs::read(path)?;
+            match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'[') => {}
+                None => bail!("the file is empty: expected a JSON array of objects"),
+                Some(_) => bail!(
+                    "expected a JSON array of objects (`[{{…}}, {{…}}]`); for one object per line, name the file .ndjson"
+                ),
+            }
+            let rows: Vec<serde_json::Value> =
+                serde_json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("not a valid JSON array: {e}"))?;
+            let mut records = JsonColumns::default();
+            for (i, r) in rows.into_iter().enumerate() {
+                match r {
+                    serde_json::Value::Object(m) => records.push(m),
+                    other => bail!("element {} of the array is not an object: {}", i + 1, short_json(&other)),
+                }
+            }
+            records.finish()?
         }
     };
     let schema = df.schema().clone();
@@ -904,5 +1113,5 @@ fn read_text_frame(
         .iter()
         .map(|(n, dt)| if *dt == DataType::String { col(n.clone()) } else { col(n.clone()).cast(DataType::String) })
         .collect();
-    Ok((df.lazy().select(exprs).collect()?, notes))
+    Ok((df.lazy().select(exprs).collect()?, notes, issues))
 }

@@ -125,7 +125,7 @@ pub struct SplitSpec {
 pub struct EventLog {
     /// The source column that orders the events (a timestamp): the latest row of each
     /// id is kept (`latest_by` is the same key).
-    #[serde(alias = "latest_by")]
+    #[serde(rename = "latest_by", alias = "order_by")]
     pub order_by: String,
     #[serde(default)]
     pub format: Option<OneOrMany>,

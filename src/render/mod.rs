@@ -647,6 +647,8 @@ pub struct TemplateSet {
     pub files: Vec<(&'static str, String)>,
     /// "built-in", or the override folder (with the names it replaced).
     pub source: String,
+    /// Where each overridden file came from, for messages.
+    overridden: Vec<(&'static str, std::path::PathBuf)>,
 }
 
 /// Every template csreport renders, with its built-in text.
@@ -658,7 +660,9 @@ impl TemplateSet {
     pub fn load(dir: Option<&std::path::Path>) -> Result<TemplateSet> {
         let mut files: Vec<(&'static str, String)> =
             BUILT_IN_TEMPLATES.iter().map(|(n, t)| (*n, t.to_string())).collect();
-        let Some(dir) = dir else { return Ok(TemplateSet { files, source: "built-in".into() }) };
+        let Some(dir) = dir else {
+            return Ok(TemplateSet { files, source: "built-in".into(), overridden: Vec::new() });
+        };
         if !dir.is_dir() {
             anyhow::bail!("template folder `{}` does not exist", dir.display());
         }
@@ -675,14 +679,22 @@ impl TemplateSet {
             }
             *text = std::fs::read_to_string(&real)
                 .with_context(|| format!("failed to read template `{}`", path.display()))?;
-            replaced.push(*name);
+            replaced.push((*name, path));
         }
         let source = if replaced.is_empty() {
             "built-in".to_string()
         } else {
-            format!("{} ({})", dir.display(), replaced.join(", "))
+            format!("{} ({})", dir.display(), replaced.iter().map(|r| r.0).collect::<Vec<_>>().join(", "))
         };
-        Ok(TemplateSet { files, source })
+        Ok(TemplateSet { files, source, overridden: replaced })
+    }
+
+    /// `tpl/report.md` for an overridden file, "built-in `report.md`" otherwise.
+    pub fn origin(&self, name: &str) -> String {
+        match self.overridden.iter().find(|(n, _)| *n == name) {
+            Some((_, path)) => format!("`{}`", path.display()),
+            None => format!("built-in `{name}`"),
+        }
     }
 
     /// SHA-256 of the templates in use, for the manifest.
@@ -695,8 +707,10 @@ impl TemplateSet {
         let mut t = tera::Tera::default();
         for (name, text) in &self.files {
             t.add_raw_template(name, text).map_err(|e| {
-                let at = if self.source == "built-in" { "built-in".to_string() } else { self.source.clone() };
-                anyhow::anyhow!("template `{name}` ({at}) does not parse: {}", chain(&e))
+                // tera says "Failed to parse 'name'"; the file's path says more.
+                let detail = chain(&e);
+                let detail = detail.split_once(": ").map_or(detail.as_str(), |(_, d)| d).trim_start();
+                anyhow::anyhow!("template {} does not parse:\n{detail}", self.origin(name))
             })?;
         }
         t.register_filter("md", md_filter);
@@ -727,13 +741,13 @@ pub fn render(view: &ReportView) -> Result<(String, String)> {
 pub fn render_with(view: &ReportView, set: &TemplateSet) -> Result<(String, String)> {
     let t = set.tera()?;
     let ctx = tera::Context::from_serialize(view).context("building the template context")?;
-    let html = t.render("report.html", &ctx).map_err(tera_error("report.html"))?;
-    let md = t.render("report.md", &ctx).map_err(tera_error("report.md"))?;
+    let error = |name: &str| {
+        let origin = set.origin(name);
+        move |e: tera::Error| anyhow::anyhow!("template {origin} does not render: {}", chain(&e))
+    };
+    let html = t.render("report.html", &ctx).map_err(error("report.html"))?;
+    let md = t.render("report.md", &ctx).map_err(error("report.md"))?;
     Ok((html, md))
-}
-
-fn tera_error(name: &'static str) -> impl Fn(tera::Error) -> anyhow::Error {
-    move |e| anyhow::anyhow!("template `{name}`: {}", chain(&e))
 }
 
 #[cfg(test)]
