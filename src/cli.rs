@@ -106,6 +106,10 @@ pub struct ReportArgs {
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Print each stage as it starts (plan, load, compute, …, render, deliver), for
+    /// cron logs.
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Replace an existing report folder of the same period (kept otherwise).
     #[arg(long)]
     pub force: bool,

@@ -27,6 +27,7 @@ impl Staging {
         };
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("failed to create output folder `{}`", parent.display()))?;
+        clean_stale(&parent, &name, target);
         let dir = parent.join(format!(".{name}.csreport-tmp-{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).with_context(|| format!("failed to clear `{}`", dir.display()))?;
@@ -49,9 +50,17 @@ impl Staging {
     }
 
     /// Move the finished folder into place, replacing an earlier report of the same name
-    /// only with `force`.
+    /// only with `force`. On Linux the two folders are exchanged in one atomic rename, so
+    /// a reader (or a kill) sees the earlier report or the new one, never neither.
     pub fn commit(mut self, force: bool) -> Result<PathBuf> {
         check_target(&self.target, force)?;
+        if self.target.exists() && exchange(&self.dir, &self.target).is_ok() {
+            // The staging name now holds the earlier report.
+            self.committed = true;
+            std::fs::remove_dir_all(&self.dir)
+                .with_context(|| format!("failed to remove the earlier report (now `{}`)", self.dir.display()))?;
+            return Ok(self.target.clone());
+        }
         let old = self.dir.with_extension("old");
         if self.target.exists() {
             std::fs::rename(&self.target, &old)
@@ -69,6 +78,48 @@ impl Staging {
         }
         Ok(self.target.clone())
     }
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::other("no atomic exchange here"))
+}
+
+/// A run killed before it finished (SIGKILL, power loss) leaves its staging folder;
+/// the next run of the same report removes it, and if the kill fell between the two
+/// renames of a non-atomic replacement, puts the earlier report back first.
+fn clean_stale(parent: &Path, name: &str, target: &Path) {
+    let prefix = format!(".{name}.csreport-tmp-");
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().to_string();
+        let Some(rest) = file.strip_prefix(&prefix) else { continue };
+        let (pid, old) = match rest.strip_suffix(".old") {
+            Some(p) => (p, true),
+            None => (rest, false),
+        };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if pid != std::process::id() && alive(pid) {
+            continue; // another run of the same report is writing it
+        }
+        if old && !target.exists() {
+            let _ = std::fs::rename(e.path(), target);
+        } else {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+fn alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    // Without /proc, assume it is running: leaving a folder is safer than removing one.
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
 }
 
 impl Drop for Staging {
@@ -104,5 +155,23 @@ mod tests {
         s.commit(true).unwrap();
         assert_eq!(std::fs::read_to_string(target.join("report.md")).unwrap(), "new");
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_killed_run_is_cleaned_up_by_the_next() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("2026-Q3");
+        // A dead run's staging folder, and an earlier report moved aside by a run killed
+        // between the two renames (pid 0 is never a user process).
+        std::fs::create_dir_all(tmp.path().join(".2026-Q3.csreport-tmp-0")).unwrap();
+        std::fs::create_dir_all(tmp.path().join(".2026-Q3.csreport-tmp-999999999.old")).unwrap();
+        std::fs::write(tmp.path().join(".2026-Q3.csreport-tmp-999999999.old/report.md"), "old").unwrap();
+        let s = Staging::begin(&target).unwrap();
+        assert_eq!(std::fs::read_to_string(target.join("report.md")).unwrap(), "old", "put back");
+        s.write("report.md", "new").unwrap();
+        s.commit(true).unwrap();
+        assert_eq!(std::fs::read_to_string(target.join("report.md")).unwrap(), "new");
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("2026-Q3")]);
     }
 }

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod period;
 pub mod plan;
 mod progress;
+pub mod redact;
 pub mod render;
 pub mod stats;
 
@@ -42,7 +43,7 @@ pub mod exit {
 }
 
 /// The command line as the manifest records it: without the flags that do not change
-/// the report (the output folder, --force, --quiet, --timings, --send, --fail-on).
+/// the report (the output folder, --force, --quiet, --verbose, --timings, --send, --fail-on).
 fn recorded_command() -> Vec<String> {
     let mut out = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -51,7 +52,7 @@ fn recorded_command() -> Vec<String> {
             "--out" | "-o" | "--fail-on" => {
                 args.next();
             }
-            "--force" | "--quiet" | "-q" | "--timings" | "--send" => {}
+            "--force" | "--quiet" | "-q" | "--verbose" | "-v" | "--timings" | "--send" => {}
             _ if a.starts_with("--out=") || a.starts_with("--fail-on=") => {}
             _ => out.push(a),
         }
@@ -116,7 +117,7 @@ impl Sets {
 }
 
 fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
-    let progress = progress::Progress::new(9, args.quiet, args.period.timings);
+    let progress = progress::Progress::new(9, args.quiet, args.period.timings, args.verbose);
     progress.stage("plan");
     let plan = plan::resolve(&args.period)?;
     let lang = Lang::parse(args.lang.as_deref().unwrap_or(&plan.config.report.language))?;
@@ -367,6 +368,7 @@ fn verify(args: cli::VerifyArgs) -> Result<u8> {
         lang: Some(m.lang.clone()),
         templates: template_dir.clone(),
         quiet: true,
+        verbose: false,
         force: true,
         email: m.email,
         send: false,
@@ -779,7 +781,7 @@ fn metrics_json(r: &render::Report) -> Result<String> {
 }
 
 fn metrics_command(args: cli::MetricsArgs) -> Result<()> {
-    let progress = progress::Progress::new(5, true, args.period.timings);
+    let progress = progress::Progress::new(5, true, args.period.timings, false);
     progress.stage("plan");
     let plan = plan::resolve(&args.period)?;
     progress.stage("load");

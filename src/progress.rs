@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 pub struct Progress {
     bar: ProgressBar,
     timings: bool,
+    verbose: bool,
     stages: RefCell<Vec<(&'static str, Instant)>>,
 }
 
 impl Progress {
-    pub fn new(stages: u64, quiet: bool, timings: bool) -> Progress {
-        let visible = !quiet && std::io::stderr().is_terminal();
+    pub fn new(stages: u64, quiet: bool, timings: bool, verbose: bool) -> Progress {
+        let visible = !quiet && !verbose && std::io::stderr().is_terminal();
         let bar = ProgressBar::with_draw_target(
             Some(stages),
             if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
@@ -22,12 +23,15 @@ impl Progress {
         if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
             bar.set_style(style);
         }
-        Progress { bar, timings, stages: RefCell::new(Vec::new()) }
+        Progress { bar, timings, verbose, stages: RefCell::new(Vec::new()) }
     }
 
     /// Mark the start of a stage (and the end of the one before).
     pub fn stage(&self, name: &'static str) {
         self.stages.borrow_mut().push((name, Instant::now()));
+        if self.verbose {
+            eprintln!("csreport: stage {name}");
+        }
         self.bar.set_message(name);
         self.bar.inc(1);
     }

@@ -157,3 +157,97 @@ fn the_eml_is_byte_identical_across_runs() {
         assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f} differs");
     }
 }
+
+/// An SMTP server that offers AUTH and refuses whatever it is given; returns what the
+/// client sent.
+fn smtp_refusing_auth() -> (u16, std::thread::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut out = stream.try_clone().unwrap();
+        let mut r = BufReader::new(stream);
+        let mut seen = String::new();
+        out.write_all(b"220 strict ESMTP\r\n").unwrap();
+        let mut line = String::new();
+        while r.read_line(&mut line).unwrap_or(0) > 0 {
+            seen.push_str(&line);
+            let cmd = line.to_ascii_uppercase();
+            let reply: &[u8] = if cmd.starts_with("EHLO") {
+                b"250-strict\r\n250 AUTH PLAIN LOGIN\r\n"
+            } else if cmd.starts_with("AUTH") {
+                b"535 5.7.8 Authentication credentials invalid\r\n"
+            } else if cmd.starts_with("QUIT") {
+                b"221 bye\r\n"
+            } else {
+                b"503 bad sequence\r\n"
+            };
+            out.write_all(reply).unwrap();
+            if cmd.starts_with("QUIT") || cmd.starts_with("AUTH") {
+                break;
+            }
+            line.clear();
+        }
+        seen
+    });
+    (port, handle)
+}
+
+#[test]
+fn smtp_secrets_never_reach_the_logs_the_manifest_or_the_report() {
+    use base64_like::encode;
+    let secret = "s3cr3t-Pa55w0rd!";
+    for from_file in [true, false] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (port, server) = smtp_refusing_auth();
+        let cfg = config(tmp.path(), port);
+        if from_file {
+            std::fs::write(tmp.path().join("smtp.secret"), format!("mailer:{secret}\n")).unwrap();
+            let text = std::fs::read_to_string(&cfg).unwrap() + "credentials_file = \"smtp.secret\"\n";
+            std::fs::write(&cfg, text).unwrap();
+        }
+        let out = tmp.path().join("q3");
+        let run = Command::new(env!("CARGO_BIN_EXE_csreport"))
+            .args(["report", "-c", cfg.to_str().unwrap(), "--period", "2026-Q3", "--as-of", "2026-11-23T06:00:00"])
+            .args(["--out", out.to_str().unwrap(), "--send", "--verbose", "--timings"])
+            .env("CSREPORT_SMTP_USER", "mailer")
+            .env("CSREPORT_SMTP_PASSWORD", secret)
+            .output()
+            .unwrap();
+        let sent = server.join().unwrap();
+        assert_eq!(run.status.code(), Some(3), "{}", String::from_utf8_lossy(&run.stderr));
+        // The password did go to the server (so the test exercises authentication)...
+        assert!(sent.contains("AUTH"), "{sent}");
+        // ...and nowhere else: not on stderr/stdout, not in any file of the report.
+        let logs = format!("{}{}", String::from_utf8_lossy(&run.stderr), String::from_utf8_lossy(&run.stdout));
+        assert!(logs.contains("SMTP delivery to 127.0.0.1 failed"), "{logs}");
+        for needle in [secret.to_string(), encode(&format!("\0mailer\0{secret}")), encode(secret)] {
+            assert!(!logs.contains(&needle), "the password in the logs: {logs}");
+            for f in std::fs::read_dir(&out).unwrap().flatten().filter(|f| f.path().is_file()) {
+                let text = String::from_utf8_lossy(&std::fs::read(f.path()).unwrap()).into_owned();
+                assert!(!text.contains(&needle), "the password in {}", f.path().display());
+            }
+        }
+    }
+}
+
+/// Standard base64 (for looking for an encoded password), no crate needed.
+mod base64_like {
+    pub fn encode(s: &str) -> String {
+        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let b = s.as_bytes();
+        let mut out = String::new();
+        for c in b.chunks(3) {
+            let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+            for i in 0..4 {
+                if i <= c.len() {
+                    out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+}

@@ -92,7 +92,26 @@ pub fn load_all(cfg: &Config, base_dir: &Path) -> Result<Loaded> {
             _ => out.agent_time = Some(src),
         }
     }
+    // Personal data out of everything displayed: e-mail addresses, phone numbers and
+    // the customers' own ids, wherever people typed them.
+    let redactor = crate::redact::Redactor::new(customer_ids(&out)?);
+    for src in [&mut out.tickets, &mut out.calls, &mut out.surveys, &mut out.agent_time].into_iter().flatten() {
+        redact_text(&mut src.frame, &redactor)?;
+        for issue in src.meta.issues.iter_mut() {
+            issue.first_value = redactor.finding(&issue.column, &issue.first_value);
+        }
+    }
     Ok(out)
+}
+
+fn customer_ids(data: &Loaded) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for src in [&data.tickets, &data.calls].into_iter().flatten() {
+        if let Ok(c) = src.frame.column("customer_id") {
+            ids.extend(c.str()?.iter().flatten().map(str::to_string));
+        }
+    }
+    Ok(ids)
 }
 
 /// Scores off their configured scale: kept in the data, excluded (and counted) by the
@@ -859,6 +878,32 @@ fn negative_durations(frame: &DataFrame, source: &str) -> Result<Vec<QualityIssu
     Ok(out)
 }
 
+/// The free-text columns that reach the outputs (drivers, agents, teams, queues).
+const DISPLAYED_TEXT: [&str; 8] = ["reason", "sub_reason", "product", "location", "agent", "team", "queue", "comment"];
+
+/// E-mail addresses and phone numbers in displayed text are replaced (crate::redact).
+fn redact_text(frame: &mut DataFrame, redactor: &crate::redact::Redactor) -> Result<()> {
+    for c in DISPLAYED_TEXT {
+        let Ok(column) = frame.column(c) else { continue };
+        let ca = column.str()?;
+        // Each distinct value is looked at once.
+        let mut seen: rustc_hash::FxHashMap<&str, Option<String>> = rustc_hash::FxHashMap::default();
+        for v in ca.iter().flatten() {
+            seen.entry(v).or_insert_with(|| match redactor.clean(v) {
+                std::borrow::Cow::Owned(o) => Some(o),
+                std::borrow::Cow::Borrowed(_) => None,
+            });
+        }
+        if seen.values().all(Option::is_none) {
+            continue;
+        }
+        let cleaned: StringChunked =
+            ca.iter().map(|v| v.map(|v| seen[v].clone().unwrap_or_else(|| v.to_string()))).collect();
+        frame.replace(c, cleaned.with_name(c.into()).into_column())?;
+    }
+    Ok(())
+}
+
 /// A duration over this is a unit mistake (milliseconds read as seconds, a timestamp in
 /// a duration column), not a real wait or handle time.
 const ABSURD_SECONDS: f64 = 366.0 * 86_400.0;
@@ -1047,7 +1092,7 @@ fn read_text_frame(
             }
             let quote = dialect.quote.map(|q| q as u8).unwrap_or(b'"');
             let shape = dialect::check_shape(&text, sep, quote)?;
-            if let Some((fields, line)) = shape.first_short {
+            if let Some((fields, _line)) = shape.first_short {
                 issues.push(QualityIssue {
                     column: "(row)".into(),
                     problem: format!(
@@ -1055,7 +1100,8 @@ fn read_text_frame(
                     ),
                     count: shape.short_rows.len() as u64,
                     first_row: shape.short_rows[0] as u64 + 1,
-                    first_value: line,
+                    // Not the row's text: it may hold a customer's details.
+                    first_value: String::new(),
                     rows_dropped: false,
                 });
             }
