@@ -156,7 +156,12 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     progress.stage("charts");
     let staging = deliver::Staging::begin(&out_dir)?;
     let workload = sets.get(&plan.period).breakdowns.iter().find(|b| b.id == "workload" && b.needs.is_empty());
-    let charts = charts_stage(&staging.charts_dir(), &plan, &comparisons, &drivers, workload, &fmt)?;
+    let daily = (
+        metrics::volume::daily(&data, &plan.config, &plan.period)?,
+        metrics::volume::daily(&data, &plan.config, &plan.previous)?,
+    );
+    let chart_data = ChartInputs { comparisons: &comparisons, drivers: &drivers, workload, sets: &sets, daily };
+    let (charts, sparklines) = charts_stage(&staging.charts_dir(), &plan, &chart_data, &fmt)?;
     let manifest = manifest_stage(&plan, &data, lang, args.email || args.send, command, &template_set)?;
     let report = render::Report {
         title: plan.config.report.title.clone(),
@@ -176,6 +181,7 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
         alerts,
         actions,
         charts,
+        sparklines,
         version: VERSION.to_string(),
         digest: manifest.digest.clone(),
     };
@@ -193,6 +199,7 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
         let images = report
             .charts
             .iter()
+            .chain(&report.sparklines)
             .map(|c| Ok((c.id.clone(), std::fs::read(staging.path().join(&c.png))?)))
             .collect::<Result<Vec<_>>>()?;
         let e = &plan.config.email;
@@ -527,14 +534,26 @@ fn drivers_stage(data: &load::Loaded, plan: &plan::ReportPlan) -> Result<drivers
     drivers::compute(data, &plan.config, &plan.period, window(&plan.period), window(&plan.previous))
 }
 
+/// (tickets, calls) per day of a period.
+type Daily = Vec<(f64, f64)>;
+
+/// What the charts are drawn from (plain values: no DataFrame past this point).
+struct ChartInputs<'a> {
+    comparisons: &'a [compare::Comparison],
+    drivers: &'a drivers::Drivers,
+    workload: Option<&'a metrics::Breakdown>,
+    sets: &'a Sets,
+    /// (tickets, calls) per day of the period and of the previous period.
+    daily: (Daily, Daily),
+}
+
 fn charts_stage(
     dir: &std::path::Path,
     plan: &plan::ReportPlan,
-    comparisons: &[compare::Comparison],
-    drivers: &drivers::Drivers,
-    workload: Option<&metrics::Breakdown>,
+    inputs: &ChartInputs,
     fmt: &Fmt,
-) -> Result<Vec<charts::Chart>> {
+) -> Result<(Vec<charts::Chart>, Vec<charts::Chart>)> {
+    let (comparisons, drivers, workload) = (inputs.comparisons, inputs.drivers, inputs.workload);
     use charts::{theme, BarData, LineData, Series};
     let fr = fmt.lang == Lang::Fr;
     let labels: Vec<String> = plan.trend.iter().map(|p| p.to_string()).collect();
@@ -583,8 +602,13 @@ fn charts_stage(
             y_suffix: String::new(),
             reference: None,
             y_from_zero: true,
+            markers: true,
         },
     )?);
+    out.push(daily_chart(dir, plan, &inputs.daily, fr)?);
+    if let Some(c) = channel_mix_chart(dir, plan, inputs.sets, fmt)? {
+        out.push(c);
+    }
     let sl = [series("service_level", theme::GREEN), series("abandonment_rate", theme::VERMILLION)];
     let target = plan
         .config
@@ -603,6 +627,7 @@ fn charts_stage(
             y_suffix: "%".into(),
             reference: target,
             y_from_zero: true,
+            markers: true,
         },
     )?);
     if let Some(h) = &drivers.contacts_heatmap {
@@ -633,6 +658,46 @@ fn charts_stage(
                 rows: h.rows.clone(),
                 columns: h.columns.clone(),
                 values: h.values.clone(),
+                row_label_width: 50,
+                annotate: None,
+            },
+        )?);
+    }
+    if let Some(h) = drivers.csat_heatmap.as_ref().filter(|h| h.values.iter().flatten().any(Option::is_some)) {
+        out.push(charts::heat_chart(
+            dir,
+            &charts::HeatData {
+                id: "csat_by_driver".into(),
+                title: if fr { "CSAT (%) par motif et canal" } else { "CSAT (%) by driver and channel" }.into(),
+                alt: h
+                    .rows
+                    .iter()
+                    .zip(h.values.iter().zip(&h.n))
+                    .map(|(r, (v, n))| {
+                        let cells: Vec<String> = h
+                            .columns
+                            .iter()
+                            .zip(v.iter().zip(n))
+                            .map(|(c, (x, n))| match x {
+                                Some(x) if *n >= 5 => format!("{c} {x:.0}% (n={n})"),
+                                _ => format!("{c} n={n}"),
+                            })
+                            .collect();
+                        format!("{r}: {}", cells.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                rows: h.rows.iter().map(|r| r.chars().take(26).collect()).collect(),
+                columns: h.columns.clone(),
+                // Fewer than 5 responses say little: the cell stays grey.
+                values: h
+                    .values
+                    .iter()
+                    .zip(&h.n)
+                    .map(|(v, n)| v.iter().zip(n).map(|(v, n)| v.filter(|_| *n >= 5)).collect())
+                    .collect(),
+                row_label_width: 170,
+                annotate: Some("%".into()),
             },
         )?);
     }
@@ -707,9 +772,129 @@ fn charts_stage(
             y_suffix: String::new(),
             reference: None,
             y_from_zero: false,
+            markers: true,
         },
     )?);
-    Ok(out)
+    let mut sparks = Vec::new();
+    for id in render::SCORECARD {
+        let Some(c) = comparisons.iter().find(|c| c.id == id) else { continue };
+        if c.trend.iter().flatten().count() < 2 {
+            continue;
+        }
+        let shown: Vec<String> = c.trend.iter().map(|v| fmt.value(c.unit, *v)).collect();
+        sparks.push(charts::sparkline(
+            dir,
+            &charts::SparkData {
+                id: format!("spark_{id}"),
+                alt: format!("{}: {}", fmt.label(id), shown.join(", ")),
+                values: c.trend.clone(),
+            },
+        )?);
+    }
+    Ok((out, sparks))
+}
+
+/// Contacts per day of the period against the previous period's, day 1 on day 1.
+fn daily_chart(
+    dir: &std::path::Path,
+    plan: &plan::ReportPlan,
+    daily: &(Daily, Daily),
+    fr: bool,
+) -> Result<charts::Chart> {
+    use charts::{theme, LineData, Series};
+    let total = |d: &[(f64, f64)]| -> Vec<Option<f64>> { d.iter().map(|(t, c)| Some(t + c)).collect() };
+    let n = daily.0.len().max(daily.1.len());
+    let step = if n > 31 { 7 } else { 1 };
+    let x_labels: Vec<String> =
+        (0..n).map(|i| if i % step == 0 { format!("{}", i + 1) } else { String::new() }).collect();
+    let series = vec![
+        Series { name: plan.period.to_string(), values: total(&daily.0), color: theme::BLUE },
+        Series { name: plan.previous.to_string(), values: total(&daily.1), color: theme::GREY },
+    ];
+    let sum = |d: &[(f64, f64)]| d.iter().map(|(t, c)| t + c).sum::<f64>();
+    charts::line_chart(
+        dir,
+        &LineData {
+            id: "volume_daily".into(),
+            title: if fr {
+                "Contacts par jour (tickets + appels), jour 1 = premier jour"
+            } else {
+                "Contacts a day (tickets + calls), day 1 = first day"
+            }
+            .into(),
+            alt: format!(
+                "{}: {} contacts over {} days; {}: {} over {} days",
+                plan.period,
+                sum(&daily.0),
+                daily.0.len(),
+                plan.previous,
+                sum(&daily.1),
+                daily.1.len()
+            ),
+            x_labels,
+            series,
+            y_suffix: String::new(),
+            reference: None,
+            y_from_zero: true,
+            markers: false,
+        },
+    )
+}
+
+/// The channel mix of tickets created in each trend period, stacked to 100%.
+fn channel_mix_chart(
+    dir: &std::path::Path,
+    plan: &plan::ReportPlan,
+    sets: &Sets,
+    fmt: &Fmt,
+) -> Result<Option<charts::Chart>> {
+    use charts::theme;
+    let channels = ["email", "phone", "chat", "web", "social", "self_service", "other"];
+    let colors = [
+        theme::BLUE,
+        theme::ORANGE,
+        theme::GREEN,
+        theme::VERMILLION,
+        charts::theme::SKY,
+        charts::theme::PURPLE,
+        theme::GREY,
+    ];
+    let mut shares: Vec<Vec<f64>> = vec![Vec::new(); channels.len()];
+    for p in &plan.trend {
+        let b = sets.get(p).breakdown("channel_mix");
+        let count = |ch: &str| b.row(ch).and_then(|r| r.values.first()).and_then(|v| v.value).unwrap_or(0.0);
+        let total: f64 = channels.iter().map(|c| count(c)).sum();
+        for (i, ch) in channels.iter().enumerate() {
+            shares[i].push(if total > 0.0 { count(ch) / total * 100.0 } else { 0.0 });
+        }
+    }
+    if shares.iter().flatten().all(|v| *v == 0.0) {
+        return Ok(None);
+    }
+    let segments: Vec<(String, plotters::style::RGBColor, Vec<f64>)> = channels
+        .iter()
+        .zip(colors)
+        .zip(shares)
+        .filter(|(_, s)| s.iter().any(|v| *v > 0.0))
+        .map(|((c, color), s)| (c.replace('_', " "), color, s))
+        .collect();
+    let labels: Vec<String> = plan.trend.iter().map(|p| p.to_string()).collect();
+    let alt = segments
+        .iter()
+        .map(|(n, _, s)| format!("{n}: {}", s.iter().map(|v| fmt.percent(*v)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let fr = fmt.lang == Lang::Fr;
+    Ok(Some(charts::stack_chart(
+        dir,
+        &charts::StackData {
+            id: "channel_mix".into(),
+            title: if fr { "Répartition des tickets par canal" } else { "Tickets by channel (share)" }.into(),
+            alt,
+            x_labels: labels,
+            segments,
+        },
+    )?))
 }
 
 /// The version of the metric definitions (bumped when a definition changes).
@@ -813,6 +998,7 @@ fn metrics_command(args: cli::MetricsArgs) -> Result<()> {
                 alerts,
                 actions: vec![],
                 charts: vec![],
+                sparklines: vec![],
                 version: VERSION.to_string(),
                 digest: String::new(),
             };

@@ -132,12 +132,19 @@ fn charts_are_png_for_markdown_and_inline_svg_for_html() {
         "frt_distribution",
         "agent_workload",
         "csat_nps_trend",
+        "volume_daily",
+        "channel_mix",
+        "csat_by_driver",
     ] {
         let png = std::fs::read(out.join(format!("charts/{id}.png"))).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{id}.png is not a PNG");
         assert!(md.contains(&format!("](charts/{id}.png)")), "{id} not referenced in report.md");
     }
-    assert_eq!(html.matches("<svg").count(), 7);
+    // 10 charts, and a sparkline for each of the 16 scorecard KPIs (all have a trend
+    // in sample-data).
+    assert_eq!(html.matches("<figure").count(), 10);
+    assert_eq!(html.matches("<svg").count(), 10 + 16);
+    assert_eq!(md.matches("](charts/spark_").count(), 16);
     assert!(!html.contains("<script"), "the report runs no script");
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "no external request");
 }

@@ -116,7 +116,7 @@ fn the_report_is_sent_and_arrives_whole() {
     assert!(text.contains("## Executive summary"), "{text}");
     // Every cid: in the HTML is a part of the message, and every chart is there.
     let cids: Vec<String> = html.split("cid:").skip(1).map(|s| s.split('"').next().unwrap().to_string()).collect();
-    assert_eq!(cids.len(), 7, "{cids:?}");
+    assert_eq!(cids.len(), 10 + 16, "10 charts and 16 sparklines: {cids:?}");
     let parts: Vec<String> =
         msg.parts.iter().filter_map(|p| p.content_id().map(|c| c.trim_matches(['<', '>']).to_string())).collect();
     for c in &cids {

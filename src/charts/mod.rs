@@ -29,6 +29,8 @@ pub mod theme {
     pub const GREEN: RGBColor = RGBColor(0, 158, 115);
     pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
     pub const GREY: RGBColor = RGBColor(120, 120, 120);
+    pub const SKY: RGBColor = RGBColor(86, 180, 233);
+    pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
     pub const INK: RGBColor = RGBColor(40, 40, 40);
     pub const SIZE: (u32, u32) = (760, 360);
 }
@@ -61,6 +63,8 @@ pub struct LineData {
     /// A horizontal reference line (a target) and its label.
     pub reference: Option<(f64, String)>,
     pub y_from_zero: bool,
+    /// A dot on every point (off for long daily series).
+    pub markers: bool,
 }
 
 pub struct BarData {
@@ -103,10 +107,14 @@ impl Draw for BarData {
 
 /// Draw `d` into an SVG string and a PNG file `<dir>/<id>.png`.
 fn both<D: Draw>(dir: &Path, id: &str, title: &str, alt: &str, d: &D) -> Result<Chart> {
+    both_sized(dir, id, title, alt, d, theme::SIZE)
+}
+
+fn both_sized<D: Draw>(dir: &Path, id: &str, title: &str, alt: &str, d: &D, size: (u32, u32)) -> Result<Chart> {
     ensure_font();
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, theme::SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         d.draw(&root)?;
         root.present().map_err(err)?;
     }
@@ -115,7 +123,7 @@ fn both<D: Draw>(dir: &Path, id: &str, title: &str, alt: &str, d: &D) -> Result<
     std::fs::write(&svg_path, &svg).with_context(|| format!("failed to write `{}`", svg_path.display()))?;
     let png = dir.join(format!("{id}.png"));
     {
-        let root = BitMapBackend::new(&png, theme::SIZE).into_drawing_area();
+        let root = BitMapBackend::new(&png, size).into_drawing_area();
         d.draw(&root)?;
         root.present().map_err(err).with_context(|| format!("failed to write `{}`", png.display()))?;
     }
@@ -221,7 +229,9 @@ where
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], ShapeStyle::from(&color).stroke_width(2))
             });
-        chart.draw_series(pts.iter().map(|p| Circle::new(*p, 3, color.filled()))).map_err(err)?;
+        if d.markers {
+            chart.draw_series(pts.iter().map(|p| Circle::new(*p, 3, color.filled()))).map_err(err)?;
+        }
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
@@ -339,6 +349,11 @@ pub struct HeatData {
     pub rows: Vec<String>,
     pub columns: Vec<String>,
     pub values: Vec<Vec<Option<f64>>>,
+    /// Room for the row labels, in pixels.
+    pub row_label_width: u32,
+    /// Write each value in its cell, with this suffix ("%"); cells without a value are
+    /// grey.
+    pub annotate: Option<String>,
 }
 
 impl Draw for HeatData {
@@ -353,7 +368,7 @@ impl Draw for HeatData {
             .caption(&self.title, (FAMILY, 18).into_font().color(&theme::INK))
             .margin(12)
             .x_label_area_size(30)
-            .y_label_area_size(50)
+            .y_label_area_size(self.row_label_width)
             .build_cartesian_2d(-0.5f64..(nc as f64 - 0.5), -0.5f64..(nr as f64 - 0.5))
             .map_err(err)?;
         let (rows, cols) = (self.rows.clone(), self.columns.clone());
@@ -368,22 +383,142 @@ impl Draw for HeatData {
             .label_style((FAMILY, 11).into_font().color(&theme::INK))
             .draw()
             .map_err(err)?;
+        let annotate = self.annotate.is_some();
         let cells = self.values.iter().enumerate().flat_map(|(r, row)| {
             row.iter().enumerate().map(move |(c, v)| {
                 let t = v.unwrap_or(0.0) / hi;
                 let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * t).round() as u8;
-                let color = RGBColor(mix(255, theme::BLUE.0), mix(255, theme::BLUE.1), mix(255, theme::BLUE.2));
+                let color = match v {
+                    None if annotate => RGBColor(235, 235, 235),
+                    _ => RGBColor(mix(255, theme::BLUE.0), mix(255, theme::BLUE.1), mix(255, theme::BLUE.2)),
+                };
                 let (x, y) = (c as f64, (nr - 1 - r) as f64);
-                Rectangle::new([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], color.filled())
+                Rectangle::new([(x - 0.48, y - 0.48), (x + 0.48, y + 0.48)], color.filled())
             })
         });
         chart.draw_series(cells).map_err(err)?;
+        if let Some(suffix) = &self.annotate {
+            let texts = self.values.iter().enumerate().flat_map(|(r, row)| {
+                row.iter().enumerate().filter_map(move |(c, v)| {
+                    let v = (*v)?;
+                    // Dark cells get white text.
+                    let ink = if v / hi > 0.55 { WHITE } else { theme::INK };
+                    let style = (FAMILY, 12).into_font().color(&ink).pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Center,
+                    ));
+                    Some(Text::new(format!("{v:.0}{suffix}"), (c as f64, (nr - 1 - r) as f64), style))
+                })
+            });
+            chart.draw_series(texts).map_err(err)?;
+        }
         Ok(())
     }
 }
 
 pub fn heat_chart(dir: &Path, d: &HeatData) -> Result<Chart> {
     both(dir, &d.id, &d.title, &d.alt, d)
+}
+
+/// Columns of shares stacked to 100% (the channel mix of each period).
+pub struct StackData {
+    pub id: String,
+    pub title: String,
+    pub alt: String,
+    pub x_labels: Vec<String>,
+    /// (name, colour, share in % per x label); a period without data has 0s.
+    pub segments: Vec<(String, RGBColor, Vec<f64>)>,
+}
+
+impl Draw for StackData {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE).map_err(err)?;
+        let n = self.x_labels.len().max(1);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FAMILY, 18).into_font().color(&theme::INK))
+            .margin(12)
+            .x_label_area_size(34)
+            .y_label_area_size(48)
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5) + 2.2, 0f64..100.0)
+            .map_err(err)?;
+        let labels = self.x_labels.clone();
+        chart
+            .configure_mesh()
+            .x_labels(n + 3)
+            .x_label_formatter(&|x| category(&labels, *x, false))
+            .y_label_formatter(&|y| format!("{y:.0}%"))
+            .disable_x_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(theme::GREY.mix(0.25))
+            .label_style((FAMILY, 12).into_font().color(&theme::INK))
+            .draw()
+            .map_err(err)?;
+        let mut base = vec![0.0; n];
+        for (name, color, values) in &self.segments {
+            let color = *color;
+            let rects: Vec<Rectangle<(f64, f64)>> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let r =
+                        Rectangle::new([(i as f64 - 0.35, base[i]), (i as f64 + 0.35, base[i] + v)], color.filled());
+                    base[i] += v;
+                    r
+                })
+                .collect();
+            chart
+                .draw_series(rects)
+                .map_err(err)?
+                .label(name.as_str())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
+    }
+}
+
+pub fn stack_chart(dir: &Path, d: &StackData) -> Result<Chart> {
+    both(dir, &d.id, &d.title, &d.alt, d)
+}
+
+/// A KPI's trend as a small line without axes; the last point is marked.
+pub struct SparkData {
+    pub id: String,
+    pub alt: String,
+    pub values: Vec<Option<f64>>,
+}
+
+pub const SPARK_SIZE: (u32, u32) = (120, 32);
+
+impl Draw for SparkData {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE).map_err(err)?;
+        let n = self.values.len().max(2);
+        let (lo, hi) =
+            self.values.iter().flatten().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let pad = ((hi - lo) * 0.15).max(hi.abs() * 0.01).max(1e-9);
+        let mut chart = ChartBuilder::on(root)
+            .margin(4)
+            .build_cartesian_2d(0f64..(n - 1) as f64, (lo - pad)..(hi + pad))
+            .map_err(err)?;
+        let pts: Vec<(f64, f64)> =
+            self.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i as f64, v))).collect();
+        chart.draw_series(LineSeries::new(pts.clone(), ShapeStyle::from(&theme::BLUE).stroke_width(2))).map_err(err)?;
+        if let Some(last) = pts.last() {
+            chart.draw_series(std::iter::once(Circle::new(*last, 3, theme::BLUE.filled()))).map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn sparkline(dir: &Path, d: &SparkData) -> Result<Chart> {
+    both_sized(dir, &d.id, "", &d.alt, d, SPARK_SIZE)
 }
 
 #[cfg(test)]

@@ -80,3 +80,41 @@ pub(crate) fn weekday_hour(data: &Loaded, ctx: &Ctx) -> Result<Option<Breakdown>
     }
     Ok(Some(Breakdown { id: "contacts_by_weekday_hour".into(), dimension: "weekday_hour".into(), rows, needs: vec![] }))
 }
+
+/// Tickets created and inbound calls offered on each local day of `period`, for the
+/// chart that sets the period's days against the previous period's.
+pub fn daily(data: &Loaded, cfg: &crate::config::Config, period: &crate::period::Period) -> Result<Vec<(f64, f64)>> {
+    let tz = cfg.timezone()?;
+    let days: Vec<chrono::NaiveDate> = period.start.iter_days().take_while(|d| *d < period.end).collect();
+    // Local midnights as UTC ms: day i is [bounds[i], bounds[i + 1]).
+    let bounds: Vec<i64> = days
+        .iter()
+        .chain(std::iter::once(&period.end))
+        .map(|d| crate::period::local_midnight(*d, tz).timestamp_millis())
+        .collect();
+    let window = super::Window { start: bounds[0], end: *bounds.last().expect("a period has days") };
+    let count = |frame: &DataFrame, column: &str, filter: Expr| -> Result<Vec<f64>> {
+        let mut out = vec![0.0; days.len()];
+        let df = frame.clone().lazy().filter(filter).select([col(column)]).collect()?;
+        for t in df.column(column)?.i64()?.iter().flatten() {
+            let i = bounds.partition_point(|b| *b <= t).saturating_sub(1);
+            if i < out.len() {
+                out[i] += 1.0;
+            }
+        }
+        Ok(out)
+    };
+    let tickets = match &data.tickets {
+        Some(t) => count(&t.frame, "created_at", window.contains("created_at"))?,
+        None => vec![0.0; days.len()],
+    };
+    let calls = match &data.calls {
+        Some(c) => count(
+            &c.frame,
+            "offered_at",
+            super::calls_masks(c, super::Window { start: window.start, end: window.end }, &cfg.calls).offered,
+        )?,
+        None => vec![0.0; days.len()],
+    };
+    Ok(tickets.into_iter().zip(calls).collect())
+}

@@ -35,6 +35,8 @@ pub struct Report {
     pub alerts: Vec<crate::compare::Alert>,
     pub actions: Vec<Action>,
     pub charts: Vec<Chart>,
+    /// A small trend line per scorecard KPI (id `spark_<metric>`).
+    pub sparklines: Vec<Chart>,
     pub version: String,
     /// The manifest's digest, shown in the footer.
     pub digest: String,
@@ -127,6 +129,11 @@ pub struct KpiRow {
     pub note: String,
     /// The Wilson 95% interval of a rate, "95% CI 62.1–66.4%" (empty otherwise).
     pub ci: String,
+    /// The KPI's trend over the trend periods: inline SVG, and the PNG's path (empty
+    /// when fewer than two periods have a value).
+    pub spark_svg: String,
+    pub spark_png: String,
+    pub spark_alt: String,
 }
 
 /// A short ranking row (tickets only, calls only, product, location).
@@ -238,10 +245,11 @@ fn dir_class(d: Direction) -> String {
 
 fn headings(lang: format::Lang) -> BTreeMap<&'static str, &'static str> {
     let fr = lang == format::Lang::Fr;
-    let pairs: [(&str, &str, &str); 51] = [
+    let pairs: [(&str, &str, &str); 52] = [
         ("period", "Period", "Période"),
         ("compared_with", "Compared with", "Comparée à"),
         ("year_ago", "Year ago", "Il y a un an"),
+        ("trend", "Trend", "Tendance"),
         ("as_of", "As of", "Données au"),
         ("timezone", "Timezone", "Fuseau horaire"),
         ("sources", "Sources", "Sources"),
@@ -320,7 +328,11 @@ pub fn view(r: &Report) -> ReportView {
             } else {
                 format!("not available (needs: {})", c.current.needs.join(", "))
             };
+            let spark = r.sparklines.iter().find(|s| s.id == format!("spark_{}", c.id));
             KpiRow {
+                spark_svg: spark.map(|s| s.svg.clone()).unwrap_or_default(),
+                spark_png: spark.map(|s| s.png.clone()).unwrap_or_default(),
+                spark_alt: spark.map(|s| s.alt.clone()).unwrap_or_default(),
                 id: c.id.to_string(),
                 label: fmt.label(c.id),
                 value: fmt.value(c.unit, c.current.value),
