@@ -129,6 +129,7 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     let template_dir =
         args.templates.clone().or_else(|| plan.config.report.templates.as_ref().map(|t| plan.base_dir.join(t)));
     let template_set = render::TemplateSet::load(template_dir.as_deref())?;
+    let strings = template_set.strings(lang)?;
     let data = load_stage(&plan)?;
     progress.stage("compute");
     let sets = Sets::compute(&data, &plan)?;
@@ -186,7 +187,7 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
         digest: manifest.digest.clone(),
     };
     progress.stage("render");
-    let mut view = render::view(&report);
+    let mut view = render::view(&report, &strings);
     let (html, md) = render::render_with(&view, &template_set)?;
     let tables = render::tables::tables(&report);
     render::tables::write_csv(&tables, &staging.path().join("tables"))?;

@@ -64,8 +64,17 @@ fn eject_then_override_one_file() {
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists: pass --force to overwrite it"));
 
-    // Only report.md is overridden; report.html stays built-in.
+    for f in ["report.md", "strings.en.toml", "strings.fr.toml"] {
+        assert!(dir.join(f).is_file(), "{f} not ejected");
+    }
+    // report.md and the English words are overridden; report.html stays built-in.
     std::fs::remove_file(dir.join("report.html")).unwrap();
+    let words = std::fs::read_to_string(dir.join("strings.en.toml")).unwrap();
+    std::fs::write(
+        dir.join("strings.en.toml"),
+        words.replace("scorecard = \"KPI scorecard\"", "scorecard = \"Our numbers\""),
+    )
+    .unwrap();
     std::fs::write(
         dir.join("report.md"),
         "# Our weekly note for {{ period }}\n\n{% for s in summary %}* {{ s | md }}\n{% endfor %}",
@@ -76,9 +85,17 @@ fn eject_then_override_one_file() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.starts_with("# Our weekly note for 2026-Q3\n\n* Service level worsened"), "{md}");
-    assert!(std::fs::read_to_string(out.join("report.html")).unwrap().contains("<h2>Executive summary</h2>"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Executive summary</h2>") && html.contains("<h2>Our numbers</h2>"));
     let m = std::fs::read_to_string(out.join("manifest.json")).unwrap();
-    assert!(m.contains("tpl (report.md)"), "{m}");
+    assert!(m.contains("tpl (report.md, strings.en.toml, strings.fr.toml)"), "{m}");
+
+    // A words file must keep every key: the missing one is named before any work.
+    std::fs::write(dir.join("strings.fr.toml"), "period = \"Période\"\n").unwrap();
+    let o = q3(&tmp.path().join("fr"), &["--templates", dir.to_str().unwrap(), "--lang", "fr"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("strings.fr.toml`: missing keys") && err.contains("scorecard"), "{err}");
 }
 
 #[test]

@@ -67,7 +67,7 @@ pub struct ReportView {
     /// Rendering the e-mail body: charts as `cid:` PNG images instead of inline SVG.
     pub email: bool,
     pub lang: &'static str,
-    pub t: BTreeMap<&'static str, &'static str>,
+    pub t: Strings,
     pub title: String,
     pub period: String,
     pub period_range: String,
@@ -243,78 +243,25 @@ fn dir_class(d: Direction) -> String {
     serde_json::to_value(d).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 
-fn headings(lang: format::Lang) -> BTreeMap<&'static str, &'static str> {
-    let fr = lang == format::Lang::Fr;
-    let pairs: [(&str, &str, &str); 52] = [
-        ("period", "Period", "Période"),
-        ("compared_with", "Compared with", "Comparée à"),
-        ("year_ago", "Year ago", "Il y a un an"),
-        ("trend", "Trend", "Tendance"),
-        ("as_of", "As of", "Données au"),
-        ("timezone", "Timezone", "Fuseau horaire"),
-        ("sources", "Sources", "Sources"),
-        ("source", "Source", "Source"),
-        ("file", "File", "Fichier"),
-        ("rows", "Rows", "Lignes"),
-        ("kept", "Kept", "Retenues"),
-        ("coverage", "Coverage", "Couverture"),
-        ("summary", "Executive summary", "Synthèse"),
-        ("scorecard", "KPI scorecard", "Tableau de bord"),
-        ("metric", "Metric", "Indicateur"),
-        ("value", "Value", "Valeur"),
-        ("previous", "Previous", "Précédente"),
-        ("change", "Change", "Évolution"),
-        ("target", "Target", "Objectif"),
-        ("drivers", "Top request drivers", "Principaux motifs de contact"),
-        ("driver", "Driver", "Motif"),
-        ("contacts", "Contacts", "Contacts"),
-        ("share", "Share", "Part"),
-        ("owner", "Owner", "Responsable"),
-        ("resolution", "Resolution (median)", "Résolution (médiane)"),
-        ("charts", "Charts", "Graphiques"),
-        ("actions", "Action plan", "Plan d'action"),
-        ("action", "Action", "Action"),
-        ("why", "Why", "Pourquoi"),
-        ("due", "Due", "Échéance"),
-        ("kpi", "KPI to watch", "Indicateur à suivre"),
-        ("appendix", "Appendix", "Annexe"),
-        ("definitions", "Metric definitions as computed", "Définitions des indicateurs telles que calculées"),
-        ("quality", "Data quality", "Qualité des données"),
-        ("column", "Column", "Colonne"),
-        ("problem", "Problem", "Problème"),
-        ("first_row", "First row", "Première ligne"),
-        ("no_issue", "No data-quality issue found.", "Aucun problème de qualité des données."),
-        ("tickets_only", "Tickets only", "Tickets seuls"),
-        ("alerts", "Alerts", "Alertes"),
-        ("no_alert", "No threshold crossed.", "Aucun seuil franchi."),
-        ("low_n_cell", "* fewer than 10 responses.", "* moins de 10 réponses."),
-        ("calls_only", "Calls only", "Appels seuls"),
-        ("by_product", "By product (tickets)", "Par produit (tickets)"),
-        ("by_location", "By location (tickets)", "Par site (tickets)"),
-        ("rejected", "Rejected", "Rejetées"),
-        ("merged", "Merged", "Fusionnées"),
-        ("profile", "Profile", "Profil"),
-        ("mapping", "Column mapping", "Correspondance des colonnes"),
-        (
-            "no_action",
-            "No action needed: no target missed and no significant deterioration.",
-            "Aucune action : objectifs atteints et aucune dégradation significative.",
-        ),
-        (
-            "partial",
-            "partial period: it has not ended at the as-of time",
-            "période partielle : elle n'est pas terminée à la date des données",
-        ),
-        (
-            "significance_note",
-            "Bold changes are statistically significant (tests in the appendix).",
-            "Les évolutions en gras sont statistiquement significatives (tests en annexe).",
-        ),
-    ];
-    pairs.iter().map(|(k, en, f)| (*k, if fr { *f } else { *en })).collect()
+/// The words of the templates in one language, from `strings.<lang>.toml`.
+pub type Strings = BTreeMap<String, String>;
+
+fn parse_strings(name: &str, origin: &str, text: &str, reference: Option<&Strings>) -> Result<Strings> {
+    let map: Strings = toml::from_str(text).with_context(|| format!("template strings {origin}"))?;
+    if let Some(reference) = reference {
+        let missing: Vec<&str> = reference.keys().filter(|k| !map.contains_key(*k)).map(String::as_str).collect();
+        if !missing.is_empty() {
+            anyhow::bail!(
+                "{origin}: missing key{} {} (see the built-in {name})",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", ")
+            );
+        }
+    }
+    Ok(map)
 }
 
-pub fn view(r: &Report) -> ReportView {
+pub fn view(r: &Report, t: &Strings) -> ReportView {
     let fmt = Fmt::new(r.lang);
     let by_id: HashMap<&str, &Comparison> = r.comparisons.iter().map(|c| (c.id, c)).collect();
     let scorecard = SCORECARD
@@ -438,7 +385,7 @@ pub fn view(r: &Report) -> ReportView {
         .into_iter()
         .filter(|(_, rows)| !rows.is_empty())
         .map(|(k, rows)| RankBlock {
-            title: headings(r.lang)[k].to_string(),
+            title: t.get(k).cloned().unwrap_or_default(),
             rows: rows.into_iter().map(|x| rank_view(x, &fmt)).collect(),
         })
         .collect(),
@@ -504,7 +451,7 @@ pub fn view(r: &Report) -> ReportView {
     ReportView {
         email: false,
         lang: r.lang.code(),
-        t: headings(r.lang),
+        t: t.clone(),
         title: r.title.clone(),
         period: r.period.to_string(),
         period_range: fmt.range(r.period.start, r.period.last_day()),
@@ -664,7 +611,12 @@ pub struct TemplateSet {
 }
 
 /// Every template csreport renders, with its built-in text.
-pub const BUILT_IN_TEMPLATES: [(&str, &str); 2] = [("report.html", HTML_TEMPLATE), ("report.md", MD_TEMPLATE)];
+pub const BUILT_IN_TEMPLATES: [(&str, &str); 4] = [
+    ("report.html", HTML_TEMPLATE),
+    ("report.md", MD_TEMPLATE),
+    ("strings.en.toml", include_str!("../../report-templates/strings.en.toml")),
+    ("strings.fr.toml", include_str!("../../report-templates/strings.fr.toml")),
+];
 
 impl TemplateSet {
     /// The built-ins, overridden one file at a time by `dir`. Only the known names are
@@ -701,6 +653,15 @@ impl TemplateSet {
         Ok(TemplateSet { files, source, overridden: replaced })
     }
 
+    /// The template words in `lang`; an overriding strings file must keep every key.
+    pub fn strings(&self, lang: format::Lang) -> Result<Strings> {
+        let name = if lang == format::Lang::Fr { "strings.fr.toml" } else { "strings.en.toml" };
+        let built_in = BUILT_IN_TEMPLATES.iter().find(|(n, _)| *n == name).expect("listed").1;
+        let reference = parse_strings(name, &format!("built-in `{name}`"), built_in, None)?;
+        let text = &self.files.iter().find(|(n, _)| *n == name).expect("listed").1;
+        parse_strings(name, &self.origin(name), text, Some(&reference))
+    }
+
     /// `tpl/report.md` for an overridden file, "built-in `report.md`" otherwise.
     pub fn origin(&self, name: &str) -> String {
         match self.overridden.iter().find(|(n, _)| *n == name) {
@@ -717,7 +678,7 @@ impl TemplateSet {
 
     fn tera(&self) -> Result<tera::Tera> {
         let mut t = tera::Tera::default();
-        for (name, text) in &self.files {
+        for (name, text) in self.files.iter().filter(|(n, _)| !n.ends_with(".toml")) {
             t.add_raw_template(name, text).map_err(|e| {
                 // tera says "Failed to parse 'name'"; the file's path says more.
                 let detail = chain(&e);
