@@ -164,6 +164,12 @@ pub struct SampleArgs {
     /// Volume multiplier: 1 gives about 45 tickets and 60 calls a weekday.
     #[arg(long, default_value_t = 1.0)]
     pub scale: f64,
+    /// Further multiplies the calls, to shape a benchmark (2M calls beside 1M tickets).
+    #[arg(long, default_value_t = 1.0)]
+    pub calls_factor: f64,
+    /// Keeps this share of the survey responses (0–1], to shape a benchmark.
+    #[arg(long, default_value_t = 1.0)]
+    pub surveys_factor: f64,
     /// Timezone of the simulated service's opening hours.
     #[arg(long, default_value = "Europe/Paris")]
     pub timezone: String,

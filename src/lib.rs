@@ -1132,6 +1132,8 @@ fn sample_data(args: cli::SampleArgs) -> Result<()> {
         from: date(&args.from, "--from")?,
         to: date(&args.to, "--to")?,
         scale: args.scale,
+        calls_factor: args.calls_factor,
+        surveys_factor: args.surveys_factor,
         timezone: args
             .timezone
             .parse()

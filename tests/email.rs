@@ -17,14 +17,23 @@ fn root() -> PathBuf {
 type Received = (Vec<String>, Vec<u8>);
 
 /// Accepts one SMTP session on a free loopback port.
-fn smtp_sink() -> (u16, std::thread::JoinHandle<Received>) {
+/// One SMTP session on a free local port, run by `session` on (reader, writer).
+fn serve<T: Send + 'static>(
+    session: impl FnOnce(BufReader<std::net::TcpStream>, std::net::TcpStream) -> T + Send + 'static,
+) -> (u16, std::thread::JoinHandle<T>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let handle = std::thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut out = stream.try_clone().unwrap();
-        let mut r = BufReader::new(stream);
+        let out = stream.try_clone().unwrap();
+        session(BufReader::new(stream), out)
+    });
+    (port, handle)
+}
+
+fn smtp_sink() -> (u16, std::thread::JoinHandle<Received>) {
+    serve(|mut r, mut out| {
         let mut rcpts = Vec::new();
         let mut data = Vec::new();
         out.write_all(b"220 sink ESMTP\r\n").unwrap();
@@ -61,8 +70,7 @@ fn smtp_sink() -> (u16, std::thread::JoinHandle<Received>) {
             }
         }
         (rcpts, data)
-    });
-    (port, handle)
+    })
 }
 
 fn config(dir: &Path, port: u16) -> PathBuf {
@@ -161,13 +169,7 @@ fn the_eml_is_byte_identical_across_runs() {
 /// An SMTP server that offers AUTH and refuses whatever it is given; returns what the
 /// client sent.
 fn smtp_refusing_auth() -> (u16, std::thread::JoinHandle<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let handle = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut out = stream.try_clone().unwrap();
-        let mut r = BufReader::new(stream);
+    serve(|mut r, mut out| {
         let mut seen = String::new();
         out.write_all(b"220 strict ESMTP\r\n").unwrap();
         let mut line = String::new();
@@ -190,8 +192,7 @@ fn smtp_refusing_auth() -> (u16, std::thread::JoinHandle<String>) {
             line.clear();
         }
         seen
-    });
-    (port, handle)
+    })
 }
 
 #[test]

@@ -171,6 +171,29 @@ where
         .map_err(err)
 }
 
+/// Bars of one series, named in the legend with a square of their colour.
+fn swatch_series<'a, DB>(
+    chart: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    rects: Vec<Rectangle<(f64, f64)>>,
+    name: &str,
+    color: RGBColor,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+{
+    chart
+        .draw_series(rects)
+        .map_err(err)?
+        .label(name)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+    Ok(())
+}
+
 pub fn line_chart(dir: &Path, d: &LineData) -> Result<Chart> {
     both(dir, &d.id, &d.title, &d.alt, d)
 }
@@ -278,11 +301,7 @@ where
                 Rectangle::new([(0.0, y + offset), (*v, y + offset + 0.34)], color.filled())
             })
             .collect();
-        chart
-            .draw_series(rects)
-            .map_err(err)?
-            .label(name.as_str())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+        swatch_series(&mut chart, rects, name, color)?;
     }
     legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
@@ -469,11 +488,7 @@ impl Draw for StackData {
                     r
                 })
                 .collect();
-            chart
-                .draw_series(rects)
-                .map_err(err)?
-                .label(name.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+            swatch_series(&mut chart, rects, name, color)?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     }

@@ -28,6 +28,10 @@ pub struct Options {
     pub to: NaiveDate,
     /// Multiplies every volume: 1.0 gives ~45 tickets and ~60 calls a weekday.
     pub scale: f64,
+    /// Further multiplies the calls (1.0: as many as the scale gives).
+    pub calls_factor: f64,
+    /// Keeps this share of the survey responses (at most 1.0), to shape a benchmark.
+    pub surveys_factor: f64,
     pub timezone: Tz,
 }
 
@@ -224,6 +228,9 @@ struct Gen {
     handling: BTreeMap<(NaiveDate, usize), f64>,
     summary: Summary,
     next_survey: u64,
+    surveys_factor: f64,
+    /// Its own stream, so that thinning surveys leaves tickets and calls unchanged.
+    thin: Rng,
 }
 
 impl Gen {
@@ -301,6 +308,12 @@ pub fn generate(opts: &Options) -> Result<Summary> {
     if !(opts.scale > 0.0 && opts.scale <= 1000.0) {
         bail!("--scale {} is out of range: expected more than 0 and at most 1000", opts.scale);
     }
+    if !(opts.calls_factor > 0.0 && opts.calls_factor <= 100.0) {
+        bail!("--calls-factor {} is out of range: expected more than 0 and at most 100", opts.calls_factor);
+    }
+    if !(opts.surveys_factor > 0.0 && opts.surveys_factor <= 1.0) {
+        bail!("--surveys-factor {} is out of range: expected more than 0 and at most 1", opts.surveys_factor);
+    }
     std::fs::create_dir_all(&opts.out).with_context(|| format!("failed to create folder `{}`", opts.out.display()))?;
     let mut w = Writers {
         tickets: writer(&opts.out, "tickets.csv", &TICKET_COLUMNS)?,
@@ -321,6 +334,8 @@ pub fn generate(opts: &Options) -> Result<Summary> {
         handling: BTreeMap::new(),
         summary: Summary { tickets: 0, calls: 0, surveys: 0, agent_days: 0 },
         next_survey: 500_000,
+        surveys_factor: opts.surveys_factor,
+        thin: Rng::new(opts.seed ^ 0x5eed_5eed),
     };
     let mut master = Rng::new(opts.seed);
     let mut next_ticket = 100_000u64;
@@ -333,7 +348,8 @@ pub fn generate(opts: &Options) -> Result<Summary> {
         let base =
             opts.scale * WEEKDAY[d.weekday().num_days_from_monday() as usize] * SEASON[d.month0() as usize] * growth;
         tickets_for_day(&mut g, &mut w, &mut rng, d, base, &mut next_ticket)?;
-        calls_for_day(&mut g, &mut w, &mut rng, d, base, opts.scale, growth, &mut next_call)?;
+        let cf = opts.calls_factor;
+        calls_for_day(&mut g, &mut w, &mut rng, d, base * cf, opts.scale * cf, growth, &mut next_call)?;
         nps_for_day(&mut g, &mut w, &mut rng, d, base)?;
         d = d.succ_opt().expect("date");
     }
@@ -510,6 +526,9 @@ fn survey(
     channel: &str,
 ) -> Result<()> {
     if t >= g.export_end {
+        return Ok(());
+    }
+    if g.surveys_factor < 1.0 && !g.thin.chance(g.surveys_factor) {
         return Ok(());
     }
     g.next_survey += 1;
