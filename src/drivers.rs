@@ -156,7 +156,7 @@ fn kpis(data: &Loaded, cfg: &Config, field: &str, cur: Window) -> Result<Kpis> {
         let sv = &cfg.surveys;
         let csat = cur
             .contains("responded_at")
-            .and(col("kind").eq(lit("csat")))
+            .and(crate::metrics::code_is("kind", "csat"))
             .and(col("score").gt_eq(lit(sv.csat_min)))
             .and(col("score").lt_eq(lit(sv.csat_max)));
         let csat_aggs = vec![col("score").gt_eq(lit(sv.csat_positive_min)).sum(), len()];
@@ -165,7 +165,7 @@ fn kpis(data: &Loaded, cfg: &Config, field: &str, cur: Window) -> Result<Kpis> {
         }
         let ces = cur
             .contains("responded_at")
-            .and(col("kind").eq(lit("ces")))
+            .and(crate::metrics::code_is("kind", "ces"))
             .and(col("score").gt_eq(lit(sv.ces_min)))
             .and(col("score").lt_eq(lit(sv.ces_max)));
         for (key, v) in per_key_all(&s.frame, field, ces, vec![col("score").sum(), len()])? {
@@ -245,7 +245,7 @@ fn survey_heatmap(
     let (lo, hi) = if kind == "csat" { (sv.csat_min, sv.csat_max) } else { (sv.ces_min, sv.ces_max) };
     let ok = cur
         .contains("responded_at")
-        .and(col("kind").eq(lit(kind)))
+        .and(crate::metrics::code_is("kind", kind))
         .and(col("score").gt_eq(lit(lo)))
         .and(col("score").lt_eq(lit(hi)));
     let value = if kind == "csat" {

@@ -97,16 +97,43 @@ struct Sets {
 impl Sets {
     fn compute(data: &load::Loaded, p: &plan::ReportPlan) -> Result<Sets> {
         let as_of = p.as_of.timestamp_millis();
-        let mut by_period = BTreeMap::new();
         // The compared periods keep their duration samples (for the Mann–Whitney test).
         let compared = [&p.period, &p.previous, &p.year_ago];
+        let mut todo: Vec<&period::Period> = Vec::new();
         for period in compared.into_iter().chain(p.trend.iter()) {
-            if let std::collections::btree_map::Entry::Vacant(slot) = by_period.entry(period.to_string()) {
-                let keep = compared.contains(&period);
-                let set = metrics::compute_with(data, &p.config, period, as_of, keep)
-                    .with_context(|| format!("computing {period}"))?;
-                slot.insert(set);
+            if !todo.contains(&period) {
+                todo.push(period);
             }
+        }
+        // Two periods at a time: each period's queries are small, and a second one
+        // keeps the cores busy while the first waits on its own.
+        let results: Vec<(String, Result<MetricSet>)> = std::thread::scope(|scope| {
+            let chunks: Vec<Vec<&period::Period>> =
+                (0..2).map(|k| todo.iter().skip(k).step_by(2).copied().collect()).collect();
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .into_iter()
+                            .map(|period| {
+                                let keep = compared.contains(&period);
+                                let set = metrics::compute_with(data, &p.config, period, as_of, keep)
+                                    .with_context(|| format!("computing {period}"));
+                                (period.to_string(), set)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        });
+        // Errors in the order the periods are listed, whichever thread met them.
+        let mut by_period = BTreeMap::new();
+        let mut results = results;
+        results.sort_by_key(|(name, _)| todo.iter().position(|p| p.to_string() == *name));
+        for (name, set) in results {
+            by_period.insert(name, set?);
         }
         Ok(Sets { by_period })
     }

@@ -123,6 +123,26 @@ fn spans(b: &[u8]) -> Vec<(usize, usize, &'static str)> {
 /// every 42); they are still never displayed as ids.
 const MIN_ID_LEN: usize = 4;
 
+/// The words of `s` that could be an id (letters, digits and `-_./#` inside), with
+/// their byte offsets; a trailing `.` or `/` is not part of the word.
+pub fn words(s: &str) -> impl Iterator<Item = (usize, &str)> {
+    let word = |c: char| c.is_alphanumeric() || "-_./#".contains(c);
+    let mut rest = s.char_indices().peekable();
+    std::iter::from_fn(move || {
+        while rest.peek().is_some_and(|(_, c)| !word(*c)) {
+            rest.next();
+        }
+        let (start, _) = *rest.peek()?;
+        let mut end = start;
+        while let Some((i, c)) = rest.peek().copied().filter(|(_, c)| word(*c)) {
+            end = i + c.len_utf8();
+            rest.next();
+        }
+        Some((start, s[start..end].trim_end_matches(['.', '/'])))
+    })
+    .filter(|(_, w)| w.chars().count() >= MIN_ID_LEN)
+}
+
 /// Redaction with the customers' own ids: e-mail addresses and phone numbers, then any
 /// word that is a known customer id.
 pub struct Redactor {
@@ -139,31 +159,17 @@ impl Redactor {
         if self.ids.is_empty() {
             return first;
         }
-        let word = |c: char| c.is_alphanumeric() || "-_./#".contains(c);
-        let mut out = String::new();
-        let (mut at, mut changed) = (0, false);
         let text = first.as_ref();
-        let mut i = 0;
-        let chars: Vec<(usize, char)> = text.char_indices().collect();
-        while i < chars.len() {
-            if !word(chars[i].1) {
-                i += 1;
-                continue;
-            }
-            let start = chars[i].0;
-            while i < chars.len() && word(chars[i].1) {
-                i += 1;
-            }
-            let end = chars.get(i).map_or(text.len(), |c| c.0);
-            let token = text[start..end].trim_end_matches(['.', '/']);
+        let mut out = String::new();
+        let mut at = 0;
+        for (start, token) in words(text) {
             if self.ids.contains(token) {
                 out.push_str(&text[at..start]);
                 out.push_str("[customer]");
                 at = start + token.len();
-                changed = true;
             }
         }
-        if !changed {
+        if at == 0 && out.is_empty() {
             return first;
         }
         out.push_str(&text[at..]);

@@ -83,8 +83,18 @@ impl Loaded {
 pub fn load_all(cfg: &Config, base_dir: &Path) -> Result<Loaded> {
     let tz = cfg.timezone()?;
     let mut out = Loaded::default();
-    for (name, spec) in cfg.inputs.iter() {
-        let src = load_source(name, spec, base_dir, tz, Some(cfg))?;
+    // The inputs are read side by side (each is mostly single-threaded work: decoding,
+    // checking, typing values); results are placed by name, so the order is fixed.
+    let inputs: Vec<(&'static str, &InputSpec)> = cfg.inputs.iter().collect();
+    let loaded: Vec<(&'static str, Result<Source>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = inputs
+            .iter()
+            .map(|(name, spec)| (*name, scope.spawn(move || load_source(name, spec, base_dir, tz, Some(cfg)))))
+            .collect();
+        handles.into_iter().map(|(name, h)| (name, h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))).collect()
+    });
+    for (name, src) in loaded {
+        let src = src?;
         match name {
             "tickets" => out.tickets = Some(src),
             "calls" => out.calls = Some(src),
@@ -104,12 +114,38 @@ pub fn load_all(cfg: &Config, base_dir: &Path) -> Result<Loaded> {
     Ok(out)
 }
 
+/// The customer ids that occur as a word of a displayed value or a finding: the words
+/// of the (few) distinct displayed values are looked up in the customer_id columns,
+/// rather than every id being gathered.
 fn customer_ids(data: &Loaded) -> Result<Vec<String>> {
-    let mut ids = Vec::new();
-    for src in [&data.tickets, &data.calls].into_iter().flatten() {
-        if let Ok(c) = src.frame.column("customer_id") {
-            ids.extend(c.str()?.iter().flatten().map(str::to_string));
+    let mut words: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for src in data.sources() {
+        for c in DISPLAYED_TEXT {
+            let Ok(column) = src.frame.column(c) else { continue };
+            let distinct = column.as_materialized_series().unique()?;
+            for v in distinct.str()?.iter().flatten() {
+                words.extend(crate::redact::words(v).map(|(_, w)| w.to_string()));
+            }
         }
+        for issue in &src.meta.issues {
+            words.extend(crate::redact::words(&issue.first_value).map(|(_, w)| w.to_string()));
+        }
+    }
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let candidates = Series::new("words".into(), words.into_iter().collect::<Vec<_>>());
+    let mut ids = Vec::new();
+    for src in [&data.tickets, &data.calls].into_iter().flatten().filter(|s| s.has("customer_id")) {
+        let found = src
+            .frame
+            .clone()
+            .lazy()
+            .select([col("customer_id")])
+            .filter(col("customer_id").is_in(lit(candidates.clone()).implode(false), false))
+            .unique(None, UniqueKeepStrategy::Any)
+            .collect()?;
+        ids.extend(found.column("customer_id")?.str()?.iter().flatten().map(str::to_string));
     }
     Ok(ids)
 }

@@ -80,7 +80,7 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<Option<Breakdo
         let sv = &ctx.cfg.surveys;
         let ok = w
             .contains("responded_at")
-            .and(col("kind").eq(lit("csat")))
+            .and(super::code_is("kind", "csat"))
             .and(col("score").gt_eq(lit(sv.csat_min)))
             .and(col("score").lt_eq(lit(sv.csat_max)));
         let e =

@@ -8,7 +8,7 @@ use polars::prelude::*;
 use std::collections::BTreeMap;
 
 fn outcome_is(v: &str) -> Expr {
-    col("outcome").eq(lit(v))
+    super::code_is("outcome", v)
 }
 
 /// The masks every call metric shares.

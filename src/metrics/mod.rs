@@ -183,6 +183,23 @@ impl MetricSet {
 }
 
 /// The half-open window `[start, end)` in epoch milliseconds.
+/// The code columns prepare() also keeps as integers (`__<column>`).
+pub(crate) const CODED: [&str; 3] = ["outcome", "kind", "priority"];
+
+/// `column == value` for a code column, on its integer form when it has one.
+pub(crate) fn code_is(column: &str, value: &str) -> Expr {
+    let code = CODED
+        .contains(&column)
+        .then(|| crate::load::schema::vocabulary(column))
+        .flatten()
+        .and_then(|(words, _)| words.iter().position(|w| *w == value));
+    match code {
+        Some(i) => col(format!("__{column}")).eq(lit(i as i32)),
+        None if CODED.contains(&column) => lit(false),
+        None => col(column).eq(lit(value)),
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
     pub start: i64,

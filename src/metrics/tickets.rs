@@ -19,7 +19,7 @@ fn open_at(instant: i64) -> Expr {
 fn target_expr(targets: &BTreeMap<String, f64>) -> Expr {
     let mut e = lit(NULL).cast(DataType::Float64);
     for (prio, secs) in targets {
-        e = when(col("priority").eq(lit(prio.as_str()))).then(lit(*secs)).otherwise(e);
+        e = when(super::code_is("priority", prio.as_str())).then(lit(*secs)).otherwise(e);
     }
     e
 }
