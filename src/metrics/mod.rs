@@ -251,13 +251,17 @@ pub fn compute_with(
         put(&mut found, m);
         breakdowns.extend(b.into_iter().map(|b| (b.id.clone(), b)));
     }
-    if let Some(c) = &data.calls {
-        put(&mut found, calls::compute(c, &ctx)?);
-    }
+    // Surveys on all rows: the response rate counts a ticket's response whenever it came.
     if let Some(s) = &data.surveys {
         let (m, b) = surveys::compute(s, data, &ctx)?;
         put(&mut found, m);
         breakdowns.extend(b.into_iter().map(|b| (b.id.clone(), b)));
+    }
+    // The families below look only at rows with a time in the period: they work on
+    // the period's rows alone instead of masking the whole frames again and again.
+    let data = &windowed(data, &ctx.window)?;
+    if let Some(c) = &data.calls {
+        put(&mut found, calls::compute(c, &ctx)?);
     }
     put(&mut found, volume::compute(data, &ctx)?);
     if let Some(b) = volume::weekday_hour(data, &ctx)? {
@@ -326,6 +330,36 @@ impl Row {
 }
 
 /// Per group of `key`: the `exprs` (cast to f64) among all rows; keys in byte order.
+/// The rows of each source with a time in `w`: tickets created or solved in it (first
+/// responses count for tickets created in it), calls offered, survey responses; agent
+/// time as it is. For the families that only ever look at those rows.
+fn windowed(data: &Loaded, w: &Window) -> Result<Loaded> {
+    let cut = |src: &Option<crate::load::Source>, keep: &dyn Fn(&crate::load::Source) -> Expr| -> Result<_> {
+        src.as_ref()
+            .map(|s| -> Result<crate::load::Source> {
+                Ok(crate::load::Source {
+                    name: s.name,
+                    frame: s.frame.clone().lazy().filter(keep(s)).collect()?,
+                    meta: s.meta.clone(),
+                })
+            })
+            .transpose()
+    };
+    Ok(Loaded {
+        tickets: cut(&data.tickets, &|s| {
+            let created = w.contains("created_at");
+            if s.has("solved_at") {
+                created.or(w.contains("solved_at"))
+            } else {
+                created
+            }
+        })?,
+        calls: cut(&data.calls, &|_| w.contains("offered_at"))?,
+        surveys: cut(&data.surveys, &|_| w.contains("responded_at"))?,
+        agent_time: cut(&data.agent_time, &|_| lit(true))?,
+    })
+}
+
 pub(crate) fn grouped(frame: &DataFrame, key: Expr, exprs: Vec<Expr>) -> Result<Vec<(String, Row)>> {
     let exprs: Vec<Expr> = exprs.into_iter().map(|e| e.cast(DataType::Float64)).collect();
     let df = frame.clone().lazy().group_by([key.alias("key")]).agg(exprs).collect()?;
