@@ -376,6 +376,42 @@ pub fn load_source(
             fast.insert(c, df.column(c)?.as_materialized_series().clone());
         }
     }
+    // Plain number columns: cast by polars in one parallel pass; the values it could
+    // not read (text that was there, but no finite number came out) are found after.
+    let plain_numbers: Vec<(&str, String)> = cols
+        .iter()
+        .filter(|c| c.kind == Kind::Number && !profile.csv.decimal_comma)
+        .filter(|c| {
+            !profile.constants.contains_key(c.name)
+                && !profile.split.contains_key(c.name)
+                && !profile.values.contains_key(c.name)
+                && !profile.durations.contains_key(c.name)
+        })
+        .filter_map(|c| {
+            let src = profile.columns.get(c.name).cloned().unwrap_or_else(|| c.name.to_string());
+            present.contains(&src).then_some((c.name, src))
+        })
+        .collect();
+    let mut numbers: std::collections::HashMap<&str, (Series, Series)> = std::collections::HashMap::new();
+    if !plain_numbers.is_empty() {
+        let mut tokens = nulls.clone();
+        tokens.push(String::new());
+        let tokens = Series::new("tokens".into(), tokens);
+        let mut exprs = Vec::new();
+        for (c, src) in &plain_numbers {
+            let t = col(src.as_str()).str().strip_chars(lit(NULL));
+            let t = when(t.clone().is_in(lit(tokens.clone()).implode(false), false))
+                .then(lit(NULL).cast(DataType::String))
+                .otherwise(t);
+            exprs.push(t.clone().alias(format!("__text_{c}")));
+            exprs.push(t.cast(DataType::Float64).alias(*c));
+        }
+        let df = raw.clone().lazy().select(exprs).collect()?;
+        for (c, _) in &plain_numbers {
+            let text = df.column(&format!("__text_{c}"))?.as_materialized_series().clone();
+            numbers.insert(c, (text, df.column(c)?.as_materialized_series().clone()));
+        }
+    }
     let mut clock = LocalClock::new(ptz);
     let mut typed: Vec<Column> = Vec::new();
     let mut issues = file_issues;
@@ -414,6 +450,30 @@ pub fn load_source(
             Kind::Number => {
                 if let Some(d) = profile.durations.get(col.name) {
                     duration_column(d, &text_of, &mut bad, ptz)?.map(|(v, src)| (Series::new(col.name.into(), v), src))
+                } else if let Some((text, parsed)) = numbers.remove(col.name) {
+                    let src = &plain_numbers.iter().find(|(c, _)| *c == col.name).expect("listed").1;
+                    let (text, parsed) = (text.str()?, parsed.f64()?);
+                    // Fast path: every value that was there became a finite number.
+                    let clean = text.null_count() == parsed.null_count() && parsed.iter().flatten().all(f64::is_finite);
+                    let values = if clean {
+                        parsed.clone().with_name(col.name.into()).into_series()
+                    } else {
+                        let v: Float64Chunked = text
+                            .iter()
+                            .zip(parsed.iter())
+                            .enumerate()
+                            .map(|(i, (t, v))| match (t, v) {
+                                (Some(_), Some(v)) if v.is_finite() => Some(v),
+                                (Some(t), _) => {
+                                    bad.note(i, t);
+                                    None
+                                }
+                                (None, _) => None,
+                            })
+                            .collect();
+                        v.with_name(col.name.into()).into_series()
+                    };
+                    Some((values, format!("`{src}`")))
                 } else {
                     text_column(col.name)?.map(|t| {
                         let map = profile.values.get(col.name);
@@ -975,24 +1035,21 @@ fn absurd_durations(mut frame: DataFrame) -> Result<(DataFrame, Vec<QualityIssue
 /// Keep the first row of each id; count the others.
 fn drop_duplicates(frame: DataFrame, id: &str) -> Result<(DataFrame, Option<QualityIssue>)> {
     let ids = frame.column(id)?.str()?;
-    let rows = file_rows(&frame)?;
-    let mut seen = rustc_hash::FxHashSet::default();
-    let mut dup = BadValues::default();
-    let mask: BooleanChunked = ids
-        .iter()
-        .enumerate()
-        .map(|(i, v)| match v {
-            Some(v) if !seen.insert(v) => {
-                dup.note(rows[i], v);
-                Some(false)
-            }
-            _ => Some(true),
-        })
-        .collect();
-    let issue = dup.issue(id, "duplicate id: later rows dropped".to_string(), true);
-    if issue.is_none() {
+    let mut seen = rustc_hash::FxHashSet::with_capacity_and_hasher(ids.len(), Default::default());
+    let dups: Vec<usize> =
+        ids.iter().enumerate().filter_map(|(i, v)| v.filter(|v| !seen.insert(*v)).map(|_| i)).collect();
+    if dups.is_empty() {
         return Ok((frame, None));
     }
+    let rows = frame.column(ROW)?.u64()?;
+    let mut dup = BadValues::default();
+    let mut keep = vec![true; ids.len()];
+    for &i in &dups {
+        dup.note(rows.get(i).unwrap_or(0) as usize, ids.get(i).unwrap_or(""));
+        keep[i] = false;
+    }
+    let issue = dup.issue(id, "duplicate id: later rows dropped".to_string(), true);
+    let mask: BooleanChunked = keep.into_iter().map(Some).collect();
     Ok((frame.filter(&mask)?, issue))
 }
 
