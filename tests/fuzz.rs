@@ -128,11 +128,6 @@ fn apply(seed: &[u8], mutations: &[Mutation]) -> Vec<u8> {
                 let end = (at + len).min(b.len());
                 b.drain(at.min(end)..end);
             }
-            Mutation::DuplicateLine { line } | Mutation::SwapLines { a: line, .. }
-                if b.split(|c| *c == b'\n').count() < 2 =>
-            {
-                let _ = line;
-            }
             Mutation::DuplicateLine { line } => {
                 let mut lines: Vec<Vec<u8>> = b.split(|c| *c == b'\n').map(<[u8]>::to_vec).collect();
                 let i = line % lines.len();

@@ -89,7 +89,7 @@ pub fn load_all(cfg: &Config, base_dir: &Path) -> Result<Loaded> {
     let loaded: Vec<(&'static str, Result<Source>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = inputs
             .iter()
-            .map(|(name, spec)| (*name, scope.spawn(move || load_source(name, spec, base_dir, tz, Some(cfg)))))
+            .map(|(name, spec)| (*name, scope.spawn(move || load_source(name, spec, base_dir, tz, cfg))))
             .collect();
         handles.into_iter().map(|(name, h)| (name, h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))).collect()
     });
@@ -242,14 +242,8 @@ struct TextColumn<'a> {
     source: String,
 }
 
-/// Loads one input; with a config, scores off its scales are reported too.
-pub fn load_source(
-    name: &'static str,
-    spec: &InputSpec,
-    base_dir: &Path,
-    tz: Tz,
-    cfg: Option<&Config>,
-) -> Result<Source> {
+/// Loads one input (the config gives the score scales to check against).
+pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz, cfg: &Config) -> Result<Source> {
     let profile = Profile::resolve(&spec.profile, base_dir).with_context(|| format!("[inputs.{name}] profile"))?;
     let ptz: Tz = match &profile.timezone {
         Some(t) => t
@@ -691,9 +685,7 @@ pub fn load_source(
     issues.extend(negative_durations(&frame, name)?);
     let (frame, absurd) = absurd_durations(frame)?;
     issues.extend(absurd);
-    if let Some(cfg) = cfg {
-        issues.extend(off_scale(name, &frame, cfg)?);
-    }
+    issues.extend(off_scale(name, &frame, cfg)?);
     let frame = frame.drop(ROW)?;
     let coverage = coverage(&frame, time_col, tz)?;
     let meta = SourceMeta {
@@ -1185,7 +1177,7 @@ fn read_text_frame(
             }
             let quote = dialect.quote.map(|q| q as u8).unwrap_or(b'"');
             let shape = dialect::check_shape(&text, sep, quote)?;
-            if let Some((fields, _line)) = shape.first_short {
+            if let Some(fields) = shape.first_short {
                 issues.push(QualityIssue {
                     column: "(row)".into(),
                     problem: format!(
