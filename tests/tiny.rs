@@ -90,10 +90,27 @@ fn survey_metrics() {
 }
 
 #[test]
-fn csv_json_and_ndjson_give_identical_metrics() {
+fn csv_json_ndjson_and_parquet_give_identical_metrics() {
     let csv = compute("csv");
     assert_eq!(compute("json").metrics, csv.metrics);
     assert_eq!(compute("ndjson").metrics, csv.metrics);
+    // Parquet with typed columns (UTC datetimes in microseconds, integers) and a column
+    // the profile does not read.
+    assert_eq!(compute("parquet").metrics, csv.metrics);
+}
+
+#[test]
+fn parquet_reads_only_the_columns_the_profile_maps() {
+    let dir = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test")).join("tests/fixtures/tiny");
+    let cfg = Config::from_file(&dir.join("report-parquet.toml")).unwrap();
+    let data = csreport::load::load_all(&cfg, &dir).unwrap();
+    let t = data.tickets.as_ref().unwrap();
+    assert_eq!(t.meta.format, "parquet");
+    assert!(t.meta.mapped_columns.iter().any(|m| m == "created_at ← `created_at`"), "{:?}", t.meta.mapped_columns);
+    assert!(!t.has("unused_text"));
+    // The same first creation time as the CSV's 2026-09-01T08:00:00Z.
+    let first = t.frame.column("created_at").unwrap().i64().unwrap().get(0);
+    assert_eq!(first, Some(1_788_249_600_000));
 }
 
 #[test]

@@ -213,6 +213,7 @@ pub enum Format {
     Csv,
     Json,
     Ndjson,
+    Parquet,
 }
 
 pub fn format_of(path: &Path) -> Result<Format> {
@@ -221,8 +222,9 @@ pub fn format_of(path: &Path) -> Result<Format> {
         "csv" | "tsv" | "txt" => Format::Csv,
         "json" => Format::Json,
         "ndjson" | "jsonl" => Format::Ndjson,
+        "parquet" | "pq" => Format::Parquet,
         _ => bail!(
-            "`{}`: cannot tell the format from the extension `.{ext}`: expected .csv, .tsv, .json (an array of objects), .ndjson or .jsonl",
+            "`{}`: cannot tell the format from the extension `.{ext}`: expected .csv, .tsv, .json (an array of objects), .ndjson, .jsonl or .parquet",
             path.display()
         ),
     })
@@ -261,7 +263,7 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
         if !path.is_file() {
             bail!("[inputs.{name}] path `{}`: no such file", path.display());
         }
-        let (df, note, shape_issues) = read_text_frame(path, format, &profile.csv)
+        let (df, note, shape_issues) = read_text_frame(path, format, &profile.csv, &profile.source_columns(name))
             .with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
         notes.extend(note);
         if df.height() == 0 {
@@ -1095,6 +1097,33 @@ fn coverage(frame: &DataFrame, time_col: &str, tz: Tz) -> Result<Option<(String,
     })
 }
 
+/// Parquet timestamps as the text the loader reads: ISO 8601 with `Z` for instants
+/// (a time zone in the file), without it for local times (read in the profile's zone).
+fn parquet_times_as_text(mut df: DataFrame) -> Result<DataFrame> {
+    let names: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+    for n in names {
+        let DataType::Datetime(unit, tz) = df.column(&n)?.dtype().clone() else { continue };
+        let per_ms = match unit {
+            TimeUnit::Nanoseconds => 1_000_000,
+            TimeUnit::Microseconds => 1_000,
+            TimeUnit::Milliseconds => 1,
+        };
+        let suffix = if tz.is_some() { "Z" } else { "" };
+        let raw = df.column(&n)?.cast(&DataType::Int64)?;
+        let text: StringChunked = raw
+            .i64()?
+            .iter()
+            .map(|v| {
+                let ms = v?.div_euclid(per_ms);
+                let t = chrono::DateTime::from_timestamp_millis(ms)?;
+                Some(format!("{}{suffix}", t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f")))
+            })
+            .collect();
+        df.replace(&n, text.with_name(n.as_str().into()).into_column())?;
+    }
+    Ok(df)
+}
+
 /// JSON records gathered as text columns, in the order keys first appear.
 #[derive(Default)]
 struct JsonColumns {
@@ -1148,6 +1177,7 @@ fn read_text_frame(
     path: &Path,
     format: Format,
     dialect: &crate::load::profile::CsvDialect,
+    wanted: &[String],
 ) -> Result<(DataFrame, Vec<String>, Vec<QualityIssue>)> {
     let mut notes = Vec::new();
     let mut issues = Vec::new();
@@ -1217,6 +1247,18 @@ fn read_text_frame(
                 }
             }
             records.finish()?
+        }
+        // Only the columns the profile reads are read from the file (projection).
+        Format::Parquet => {
+            let lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(path)?, ScanArgsParquet::default())?;
+            let schema = lf.clone().collect_schema()?;
+            let keep: Vec<Expr> = schema
+                .iter_names()
+                .filter(|n| wanted.iter().any(|w| w == n.as_str()))
+                .map(|n| col(n.clone()))
+                .collect();
+            let df = lf.select(keep).collect()?;
+            parquet_times_as_text(df)?
         }
         Format::Json => {
             let bytes = std::fs::read(path)?;

@@ -211,6 +211,29 @@ impl Profile {
         self
     }
 
+    /// Every column of the file this profile reads for `source`: the mapped names of
+    /// its canonical columns, and the columns of splits, dates, durations and the
+    /// event log.
+    pub fn source_columns(&self, source: &str) -> Vec<String> {
+        let (canonical, _) = crate::load::schema::columns(source);
+        let mut out: Vec<String> =
+            canonical.iter().map(|c| self.columns.get(c.name).cloned().unwrap_or_else(|| c.name.to_string())).collect();
+        out.extend(self.split.values().map(|s| s.column.clone()));
+        for d in self.datetimes.values() {
+            out.extend([&d.column, &d.date, &d.time].into_iter().flatten().cloned());
+        }
+        for d in self.durations.values() {
+            out.extend([&d.column, &d.start, &d.end].into_iter().flatten().cloned());
+        }
+        out.extend(self.after.values().map(|a| a.column.clone()));
+        if let Some(e) = &self.event_log {
+            out.push(e.order_by.clone());
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     pub fn null_tokens(&self) -> Vec<String> {
         self.null_values
             .clone()
