@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 fn root() -> PathBuf {
     PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test"))
 }
@@ -385,28 +387,13 @@ fn an_existing_report_is_kept_unless_forced() {
 fn tables_as_csv_and_xlsx_with_formula_injection_neutralised() {
     let tmp = tempfile::tempdir().unwrap();
     // A hostile reason and agent name in an otherwise tiny ticket export.
-    std::fs::write(
-        tmp.path().join("t.csv"),
+    let (run, out) = common::september_report(
+        tmp.path(),
         "ticket_id,created_at,solved_at,reason,agent\n\
          A,2026-09-01 10:00,2026-09-01 11:00,\"=HYPERLINK(\"\"http://e.vil\"\",\"\"x\"\")\",@mallory\n\
          B,2026-09-02 10:00,2026-09-02 12:00,Billing,+33612345678\n",
-    )
-    .unwrap();
-    std::fs::write(tmp.path().join("r.toml"), "[report]\ntimezone = \"UTC\"\n[inputs.tickets]\npath = \"t.csv\"\n")
-        .unwrap();
-    let out = tmp.path().join("o");
-    ok(&[
-        "report",
-        "-c",
-        tmp.path().join("r.toml").to_str().unwrap(),
-        "--period",
-        "2026-09",
-        "--as-of",
-        "2026-10-02",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    );
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let drivers = std::fs::read_to_string(out.join("tables/drivers.csv")).unwrap();
     assert!(drivers.contains("\"'=HYPERLINK(\"\"http://e.vil\"\",\"\"x\"\")\""), "{drivers}");
     assert!(!drivers.lines().any(|l| l.contains(",=HYPERLINK")), "{drivers}");
@@ -433,26 +420,11 @@ fn completions_and_man_page() {
 fn a_period_before_the_data_is_not_compared_as_zero() {
     // Tickets start in September: August is not "0 tickets", it is unknown.
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("t.csv"),
+    let (run, out) = common::september_report(
+        tmp.path(),
         "ticket_id,created_at\nA,2026-09-01 10:00\nB,2026-09-02 10:00\nC,2026-09-03 10:00\n",
-    )
-    .unwrap();
-    std::fs::write(tmp.path().join("r.toml"), "[report]\ntimezone = \"UTC\"\n[inputs.tickets]\npath = \"t.csv\"\n")
-        .unwrap();
-    let out = tmp.path().join("o");
-    ok(&[
-        "report",
-        "-c",
-        tmp.path().join("r.toml").to_str().unwrap(),
-        "--period",
-        "2026-09",
-        "--as-of",
-        "2026-10-02",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    );
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert_eq!(scorecard_row(&md, "Tickets created")[1..4], ["3", "n/a", "n/a"]);
     assert!(md.contains("- The previous period has no data to compare with."), "{md}");

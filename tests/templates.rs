@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 fn root() -> PathBuf {
     PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test"))
 }
@@ -135,29 +137,13 @@ fn a_template_folder_cannot_read_outside_itself() {
 #[test]
 fn hostile_text_is_escaped_in_html_and_neutralised_in_markdown() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("t.csv"),
+    let (o, out) = common::september_report(
+        tmp.path(),
         "ticket_id,created_at,solved_at,reason,agent,channel\n\
          A,2026-09-01 10:00,2026-09-01 11:00,<script>alert(1)</script>,<img src=x onerror=alert(2)>,email\n\
          B,2026-09-02 10:00,2026-09-02 12:00,[click](http://e.vil),Bob,email\n\
          C,2026-09-03 10:00,2026-09-03 12:00,![pix](http://e.vil/p.png),Bob,email\n",
-    )
-    .unwrap();
-    std::fs::write(tmp.path().join("r.toml"), "[report]\ntimezone = \"UTC\"\n[inputs.tickets]\npath = \"t.csv\"\n")
-        .unwrap();
-    let out = tmp.path().join("o");
-    let o = csreport(&[
-        "report",
-        "-c",
-        tmp.path().join("r.toml").to_str().unwrap(),
-        "--period",
-        "2026-09",
-        "--as-of",
-        "2026-10-02",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!html.contains("<script>alert(1)"), "script tag in the HTML");

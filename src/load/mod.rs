@@ -337,75 +337,49 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
         let src = profile.columns.get(c).map(String::as_str).unwrap_or(c);
         Ok(text_of(src)?.map(|values| TextColumn { values, source: format!("`{src}`") }))
     };
-    // Plain text columns (no constant, split or value map): trimmed and null tokens
-    // removed by polars in one pass, instead of value by value.
-    let fast_text: Vec<(&str, String)> = cols
-        .iter()
-        .filter(|c| c.kind == Kind::Text)
-        .filter(|c| {
-            !profile.constants.contains_key(c.name)
-                && !profile.split.contains_key(c.name)
-                && !profile.values.contains_key(c.name)
-        })
-        .filter_map(|c| {
-            let src = profile.columns.get(c.name).cloned().unwrap_or_else(|| c.name.to_string());
-            present.contains(&src).then_some((c.name, src))
-        })
-        .collect();
-    let mut fast: std::collections::HashMap<&str, Series> = std::collections::HashMap::new();
-    if !fast_text.is_empty() {
-        let mut tokens = nulls.clone();
-        tokens.push(String::new());
-        let tokens = Series::new("tokens".into(), tokens);
-        let exprs: Vec<Expr> = fast_text
-            .iter()
-            .map(|(c, src)| {
-                let t = col(src.as_str()).str().strip_chars(lit(NULL));
-                when(t.clone().is_in(lit(tokens.clone()).implode(false), false))
-                    .then(lit(NULL).cast(DataType::String))
-                    .otherwise(t)
-                    .alias(*c)
-            })
-            .collect();
-        let df = raw.clone().lazy().select(exprs).collect()?;
-        for (c, _) in &fast_text {
-            fast.insert(c, df.column(c)?.as_materialized_series().clone());
-        }
-    }
-    // Plain number columns: cast by polars in one parallel pass; the values it could
-    // not read (text that was there, but no finite number came out) are found after.
+    // Columns read as they are (no constant, split, value map or duration spec): plain
+    // text is trimmed and its null tokens removed, and plain numbers are cast, by polars
+    // in one parallel pass instead of value by value. The number values it could not
+    // read (text that was there, but no finite number came out) are found after.
+    let direct = |c: &&schema::Col| -> Option<(&'static str, String)> {
+        let mapped = profile.constants.contains_key(c.name)
+            || profile.split.contains_key(c.name)
+            || profile.values.contains_key(c.name)
+            || profile.durations.contains_key(c.name);
+        let src = profile.columns.get(c.name).cloned().unwrap_or_else(|| c.name.to_string());
+        (!mapped && present.contains(&src)).then_some((c.name, src))
+    };
+    let fast_text: Vec<(&str, String)> =
+        cols.iter().filter(|c| c.kind == Kind::Text).filter_map(|c| direct(&c)).collect();
     let plain_numbers: Vec<(&str, String)> = cols
         .iter()
         .filter(|c| c.kind == Kind::Number && !profile.csv.decimal_comma)
-        .filter(|c| {
-            !profile.constants.contains_key(c.name)
-                && !profile.split.contains_key(c.name)
-                && !profile.values.contains_key(c.name)
-                && !profile.durations.contains_key(c.name)
-        })
-        .filter_map(|c| {
-            let src = profile.columns.get(c.name).cloned().unwrap_or_else(|| c.name.to_string());
-            present.contains(&src).then_some((c.name, src))
-        })
+        .filter_map(|c| direct(&c))
         .collect();
+    let mut fast: std::collections::HashMap<&str, Series> = std::collections::HashMap::new();
     let mut numbers: std::collections::HashMap<&str, (Series, Series)> = std::collections::HashMap::new();
-    if !plain_numbers.is_empty() {
+    if !fast_text.is_empty() || !plain_numbers.is_empty() {
         let mut tokens = nulls.clone();
         tokens.push(String::new());
         let tokens = Series::new("tokens".into(), tokens);
-        let mut exprs = Vec::new();
-        for (c, src) in &plain_numbers {
-            let t = col(src.as_str()).str().strip_chars(lit(NULL));
-            let t = when(t.clone().is_in(lit(tokens.clone()).implode(false), false))
+        let cleaned = |src: &str| {
+            let t = col(src).str().strip_chars(lit(NULL));
+            when(t.clone().is_in(lit(tokens.clone()).implode(false), false))
                 .then(lit(NULL).cast(DataType::String))
-                .otherwise(t);
-            exprs.push(t.clone().alias(format!("__text_{c}")));
-            exprs.push(t.cast(DataType::Float64).alias(*c));
+                .otherwise(t)
+        };
+        let mut exprs: Vec<Expr> = fast_text.iter().map(|(c, src)| cleaned(src).alias(*c)).collect();
+        for (c, src) in &plain_numbers {
+            exprs.push(cleaned(src).alias(format!("__text_{c}")));
+            exprs.push(cleaned(src).cast(DataType::Float64).alias(*c));
         }
         let df = raw.clone().lazy().select(exprs).collect()?;
+        let series = |name: &str| -> Result<Series> { Ok(df.column(name)?.as_materialized_series().clone()) };
+        for (c, _) in &fast_text {
+            fast.insert(c, series(c)?);
+        }
         for (c, _) in &plain_numbers {
-            let text = df.column(&format!("__text_{c}"))?.as_materialized_series().clone();
-            numbers.insert(c, (text, df.column(c)?.as_materialized_series().clone()));
+            numbers.insert(c, (series(&format!("__text_{c}"))?, series(c)?));
         }
     }
     let mut clock = LocalClock::new(ptz);
