@@ -121,6 +121,21 @@ pub fn check_shape(text: &str, sep: u8, quote: u8) -> Result<Shape> {
         Ok(())
     };
     while pos < b.len() {
+        // A record on one line without a quote (most of them): its fields are its
+        // separators plus one, counted in one pass over the line.
+        if pos == record_start {
+            let end = memchr::memchr(b'\n', &b[pos..]).map_or(b.len(), |o| pos + o);
+            let bytes = &b[pos..end];
+            if memchr::memchr(quote, bytes).is_none() {
+                let fields = 1 + bytes.iter().filter(|c| **c == sep).count();
+                finish(&mut shape, &mut header, &mut header_names, fields, record_start, end, record_line)?;
+                line += 1;
+                record_line = line;
+                pos = (end + 1).min(b.len());
+                (field_start, record_start) = (pos, pos);
+                continue;
+            }
+        }
         // At the start of a field: a quoted field runs to its closing quote.
         if pos == field_start && b[pos] == quote {
             let open_line = line;

@@ -304,14 +304,16 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
     let text_of = |col: &str| -> Result<Option<Vec<Option<&str>>>> {
         let Ok(c) = raw.column(col) else { return Ok(None) };
         let ca = c.str().map_err(|e| anyhow::anyhow!("`{shown}`: column `{col}` is not text: {e}"))?;
-        Ok(Some(
-            ca.iter()
-                .map(|v| {
-                    let t = v?.trim();
-                    (!t.is_empty() && !nulls.iter().any(|n| n == t)).then_some(t)
-                })
-                .collect(),
-        ))
+        Ok(Some(cells(ca, &nulls).collect()))
+    };
+    // A column read from one source column as it is (no constant, no split): its cells
+    // are typed straight from the raw text, without a vector of them first.
+    let plain_source = |c: &str| -> Option<(&StringChunked, String)> {
+        if profile.constants.contains_key(c) || profile.split.contains_key(c) {
+            return None;
+        }
+        let src = profile.columns.get(c).map(String::as_str).unwrap_or(c);
+        Some((raw.column(src).ok()?.str().ok()?, format!("`{src}`")))
     };
     let (cols, time_col) = schema::columns(name);
     // Where each canonical column comes from.
@@ -336,6 +338,15 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
         }
         let src = profile.columns.get(c).map(String::as_str).unwrap_or(c);
         Ok(text_of(src)?.map(|values| TextColumn { values, source: format!("`{src}`") }))
+    };
+    // A column's cells: straight from the raw text where it is read from one column as
+    // it is, else through text_column (a constant, a part of a column).
+    type Cells<'c> = Box<dyn Iterator<Item = Option<&'c str>> + 'c>;
+    let text_column_cells = |c: &str| -> Result<Option<(Cells, String)>> {
+        if let Some((ca, source)) = plain_source(c) {
+            return Ok(Some((Box::new(cells(ca, &nulls)), source)));
+        }
+        Ok(text_column(c)?.map(|t| (Box::new(t.values.into_iter()) as Cells, t.source)))
     };
     // Columns read as they are (no constant, split, value map or duration spec): plain
     // text is trimmed and its null tokens removed, and plain numbers are cast, by polars
@@ -368,10 +379,23 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
                 .then(lit(NULL).cast(DataType::String))
                 .otherwise(t)
         };
-        let mut exprs: Vec<Expr> = fast_text.iter().map(|(c, src)| cleaned(src).alias(*c)).collect();
+        // Most exports need no cleaning: a column with no padded value, no empty value
+        // and no null token is taken as it is (no copy of its text).
+        let token_list = nulls.clone();
+        let as_read = |src: &str| -> Expr {
+            let clean =
+                raw.column(src).ok().and_then(|c| c.str().ok()).is_some_and(|ca| already_clean(ca, &token_list));
+            if clean {
+                col(src)
+            } else {
+                cleaned(src)
+            }
+        };
+        let mut exprs: Vec<Expr> = fast_text.iter().map(|(c, src)| as_read(src).alias(*c)).collect();
         for (c, src) in &plain_numbers {
-            exprs.push(cleaned(src).alias(format!("__text_{c}")));
-            exprs.push(cleaned(src).cast(DataType::Float64).alias(*c));
+            let text = as_read(src);
+            exprs.push(text.clone().alias(format!("__text_{c}")));
+            exprs.push(text.cast(DataType::Float64).alias(*c));
         }
         let df = raw.clone().lazy().select(exprs).collect()?;
         let series = |name: &str| -> Result<Series> { Ok(df.column(name)?.as_materialized_series().clone()) };
@@ -398,6 +422,19 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
                         .map(|(v, src)| (Series::new(col.name.into(), v), src))
                 } else if profile.after.contains_key(col.name) {
                     None // computed below, once its base is typed
+                } else if let Some((ca, source)) = plain_source(col.name) {
+                    let v: Int64Chunked = cells(ca, &nulls)
+                        .enumerate()
+                        .map(|(i, o)| {
+                            let s = o?;
+                            let r = parse::timestamp(s, &mut clock);
+                            if r.is_none() {
+                                bad.note(i, s);
+                            }
+                            r
+                        })
+                        .collect();
+                    Some((v.with_name(col.name.into()).into_series(), source))
                 } else {
                     text_column(col.name)?.map(|t| {
                         let v: Vec<Option<i64>> = t
@@ -468,14 +505,12 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
                     })
                 }
             }
-            Kind::Bool => text_column(col.name)?.map(|t| {
+            Kind::Bool => text_column_cells(col.name)?.map(|(cells, source)| {
                 let map = profile.values.get(col.name);
-                let v: Vec<Option<bool>> = t
-                    .values
-                    .iter()
+                let v: BooleanChunked = cells
                     .enumerate()
                     .map(|(i, o)| {
-                        let s = mapped_value((*o)?, map)?;
+                        let s = mapped_value(o?, map)?;
                         let r = match &profile.booleans {
                             Some(b) if b.yes.iter().any(|y| y.eq_ignore_ascii_case(s)) => Some(true),
                             Some(b) if b.no.iter().any(|n| n.eq_ignore_ascii_case(s)) => Some(false),
@@ -487,32 +522,34 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
                         r
                     })
                     .collect();
-                (Series::new(col.name.into(), v), t.source)
+                (v.with_name(col.name.into()).into_series(), source)
             }),
             Kind::Text if fast.contains_key(col.name) => {
                 let src = &fast_text.iter().find(|(c, _)| *c == col.name).expect("listed").1;
                 Some((fast.remove(col.name).expect("listed"), format!("`{src}`")))
             }
-            Kind::Text | Kind::Code => text_column(col.name)?.map(|t| {
+            Kind::Text | Kind::Code => text_column_cells(col.name)?.map(|(cells, source)| {
                 let map = profile.values.get(col.name);
                 let vocab = (col.kind == Kind::Code).then(|| schema::vocabulary(col.name)).flatten();
                 let mut unknown = BadValues::default();
-                let v: Vec<Option<std::borrow::Cow<str>>> = t
-                    .values
-                    .iter()
+                // Once per distinct text: the value map, the code's spelling, the vocabulary.
+                let mut seen: rustc_hash::FxHashMap<&str, u32> = Default::default();
+                let mut distinct: Vec<(Option<std::borrow::Cow<str>>, bool)> = Vec::new();
+                let at: Vec<Option<u32>> = cells
                     .enumerate()
                     .map(|(i, o)| {
-                        let s = mapped_value((*o)?, map)?;
-                        let s = if col.kind == Kind::Code { code(s) } else { std::borrow::Cow::Borrowed(s) };
-                        match vocab {
-                            Some((words, fallback)) if !words.contains(&s.as_ref()) => {
-                                unknown.note(i, o.unwrap_or(""));
-                                fallback.map(std::borrow::Cow::Borrowed)
-                            }
-                            _ => Some(s),
+                        let raw = o?;
+                        let k = *seen.entry(raw).or_insert_with(|| {
+                            distinct.push(typed_text(raw, map, col.kind == Kind::Code, vocab));
+                            (distinct.len() - 1) as u32
+                        });
+                        if distinct[k as usize].1 {
+                            unknown.note(i, raw);
                         }
+                        Some(k)
                     })
                     .collect();
+                let v: StringChunked = at.iter().map(|k| k.and_then(|k| distinct[k as usize].0.as_deref())).collect();
                 if let Some((words, fallback)) = vocab {
                     let problem = match fallback {
                         Some(f) => format!("unknown value (expected {}): counted as `{f}`", words.join(", ")),
@@ -527,7 +564,7 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
                         }
                     }
                 }
-                (Series::new(col.name.into(), StringChunked::from_iter(v.iter().map(|s| s.as_deref()))), t.source)
+                (v.with_name(col.name.into()).into_series(), source)
             }),
         };
         let Some((series, source)) = values else {
@@ -682,6 +719,39 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
         notes,
     };
     Ok(Source { name, frame, meta })
+}
+
+/// A text or code cell through the profile's value map, spelt as a code where it is one,
+/// checked against the vocabulary: (the value, whether it was unknown).
+fn typed_text<'a>(
+    raw: &'a str,
+    map: Option<&'a std::collections::BTreeMap<String, String>>,
+    is_code: bool,
+    vocab: Option<(&'static [&'static str], Option<&'static str>)>,
+) -> (Option<std::borrow::Cow<'a, str>>, bool) {
+    let Some(s) = mapped_value(raw, map) else { return (None, false) };
+    let s = if is_code { code(s) } else { std::borrow::Cow::Borrowed(s) };
+    match vocab {
+        Some((words, fallback)) if !words.contains(&s.as_ref()) => (fallback.map(std::borrow::Cow::Borrowed), true),
+        _ => (Some(s), false),
+    }
+}
+
+/// The cells of a text column: trimmed, and None where empty or a null token.
+fn cells<'a>(ca: &'a StringChunked, nulls: &'a [String]) -> impl Iterator<Item = Option<&'a str>> + 'a {
+    ca.iter().map(move |v| {
+        let t = v?.trim();
+        (!t.is_empty() && !nulls.iter().any(|n| n == t)).then_some(t)
+    })
+}
+
+/// True when no value of a text column needs cleaning: none is empty, starts or ends
+/// with white space, or is a null token.
+fn already_clean(ca: &StringChunked, tokens: &[String]) -> bool {
+    ca.iter().flatten().all(|v| match (v.chars().next(), v.chars().next_back()) {
+        (Some(a), Some(z)) => !a.is_whitespace() && !z.is_whitespace() && !tokens.iter().any(|t| t == v),
+        _ => false,
+    })
 }
 
 /// A code as the vocabularies spell it: lower case, `_` for spaces and dashes
@@ -1003,6 +1073,14 @@ fn absurd_durations(mut frame: DataFrame) -> Result<(DataFrame, Vec<QualityIssue
 /// Keep the first row of each id; count the others.
 fn drop_duplicates(frame: DataFrame, id: &str) -> Result<(DataFrame, Option<QualityIssue>)> {
     let ids = frame.column(id)?.str()?;
+    // Exports usually list ids in increasing order (shorter numbers first): strictly
+    // increasing by (length, text) means no id twice, found without hashing them all.
+    fn key(v: Option<&str>) -> Option<(usize, &str)> {
+        v.map(|v| (v.len(), v))
+    }
+    if ids.null_count() == 0 && ids.iter().zip(ids.iter().skip(1)).all(|(a, b)| key(a) < key(b)) {
+        return Ok((frame, None));
+    }
     let mut seen = rustc_hash::FxHashSet::with_capacity_and_hasher(ids.len(), Default::default());
     let dups: Vec<usize> =
         ids.iter().enumerate().filter_map(|(i, v)| v.filter(|v| !seen.insert(*v)).map(|_| i)).collect();
@@ -1261,4 +1339,42 @@ fn read_text_frame(
         .map(|(n, dt)| if *dt == DataType::String { col(n.clone()) } else { col(n.clone()).cast(DataType::String) })
         .collect();
     Ok((df.lazy().select(exprs).collect()?, notes, issues))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids_frame(ids: &[Option<&str>]) -> DataFrame {
+        let rows: Vec<u64> = (0..ids.len() as u64).collect();
+        df!("ticket_id" => ids, ROW => rows).expect("frame")
+    }
+
+    #[test]
+    fn duplicate_ids_are_found_in_any_order() {
+        // Increasing by (length, text): the no-hash path, nothing dropped.
+        let (f, issue) = drop_duplicates(ids_frame(&[Some("9"), Some("10"), Some("11")]), "ticket_id").unwrap();
+        assert_eq!((f.height(), issue), (3, None));
+        // A repeat right after its first (sorted input) and out of order (hashed path).
+        for ids in [[Some("9"), Some("10"), Some("10")], [Some("10"), Some("9"), Some("10")]] {
+            let (f, issue) = drop_duplicates(ids_frame(&ids), "ticket_id").unwrap();
+            let issue = issue.expect("a duplicate");
+            assert_eq!((f.height(), issue.count, issue.first_row, issue.first_value.as_str()), (2, 1, 3, "10"));
+        }
+        // Empty ids are not duplicates of each other.
+        let (f, issue) = drop_duplicates(ids_frame(&[Some("1"), None, None]), "ticket_id").unwrap();
+        assert_eq!((f.height(), issue), (3, None));
+    }
+
+    #[test]
+    fn a_column_needs_cleaning_when_padded_empty_or_a_null_token() {
+        let tokens = vec!["NA".to_string(), "null".to_string()];
+        let clean = |v: &[Option<&str>]| already_clean(&StringChunked::new("c".into(), v), &tokens);
+        assert!(clean(&[Some("a b"), None, Some("é")]));
+        for bad in [" a", "a\t", "", "NA", "null", "\u{a0}x"] {
+            assert!(!clean(&[Some("ok"), Some(bad)]), "{bad:?}");
+        }
+        let ca = StringChunked::new("c".into(), &[Some(" x "), Some("NA"), Some(""), None]);
+        assert_eq!(cells(&ca, &tokens).collect::<Vec<_>>(), vec![Some("x"), None, None, None]);
+    }
 }
