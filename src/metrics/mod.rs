@@ -246,20 +246,22 @@ pub fn compute_with(
             found.insert(m.id.clone(), m);
         }
     };
+    // Each family looks only at the rows that can count in the period, instead of
+    // masking the whole frames again for every period: the period's rows (tickets
+    // created or solved in it, calls offered, responses given) and, for the ticket
+    // family, the tickets open at its start or end (backlog).
+    let win = windowed(data, &ctx.window)?;
     if let Some(t) = &data.tickets {
-        let (m, b) = tickets::compute(t, data, &ctx)?;
+        let (m, b) = tickets::compute(&ticket_rows(t, &ctx.window)?, &ctx)?;
         put(&mut found, m);
         breakdowns.extend(b.into_iter().map(|b| (b.id.clone(), b)));
     }
-    // Surveys on all rows: the response rate counts a ticket's response whenever it came.
-    if let Some(s) = &data.surveys {
-        let (m, b) = surveys::compute(s, data, &ctx)?;
+    if let Some(s) = &win.surveys {
+        let (m, b) = surveys::compute(s, &win, &ctx)?;
         put(&mut found, m);
         breakdowns.extend(b.into_iter().map(|b| (b.id.clone(), b)));
     }
-    // The families below look only at rows with a time in the period: they work on
-    // the period's rows alone instead of masking the whole frames again and again.
-    let data = &windowed(data, &ctx.window)?;
+    let data = &win;
     if let Some(c) = &data.calls {
         put(&mut found, calls::compute(c, &ctx)?);
     }
@@ -329,7 +331,6 @@ impl Row {
     }
 }
 
-/// Per group of `key`: the `exprs` (cast to f64) among all rows; keys in byte order.
 /// The rows of each source with a time in `w`: tickets created or solved in it (first
 /// responses count for tickets created in it), calls offered, survey responses; agent
 /// time as it is. For the families that only ever look at those rows.
@@ -360,6 +361,24 @@ fn windowed(data: &Loaded, w: &Window) -> Result<Loaded> {
     })
 }
 
+/// The tickets the ticket family can count in `w`: created or solved in it, or open at
+/// its start or end (the backlog). The others are out of every one of its masks.
+fn ticket_rows(t: &crate::load::Source, w: &Window) -> Result<crate::load::Source> {
+    let mut keep = w.contains("created_at");
+    if t.has("solved_at") {
+        keep = keep.or(w.contains("solved_at"));
+    }
+    if t.has("done_at") {
+        keep = keep.or(tickets::open_at(w.start)).or(tickets::open_at(w.end));
+    }
+    Ok(crate::load::Source {
+        name: t.name,
+        frame: t.frame.clone().lazy().filter(keep).collect()?,
+        meta: t.meta.clone(),
+    })
+}
+
+/// Per group of `key`: the `exprs` (cast to f64) among all rows; keys in byte order.
 pub(crate) fn grouped(frame: &DataFrame, key: Expr, exprs: Vec<Expr>) -> Result<Vec<(String, Row)>> {
     let exprs: Vec<Expr> = exprs.into_iter().map(|e| e.cast(DataType::Float64)).collect();
     let df = frame.clone().lazy().group_by([key.alias("key")]).agg(exprs).collect()?;

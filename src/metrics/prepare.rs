@@ -67,23 +67,19 @@ fn followed_within(keys: &[Option<u64>], times: &[Option<i64>], window_ms: i64) 
 }
 
 /// Integer codes for the distinct values of text columns (the same text, the same code
-/// across calls), so that keys compare as numbers.
+/// across calls), so that keys compare as numbers. The text is borrowed from the frames.
 #[derive(Default)]
-struct Codes(rustc_hash::FxHashMap<String, u64>);
+struct Codes<'a>(rustc_hash::FxHashMap<&'a str, u64>);
 
-impl Codes {
-    fn column(&mut self, frame: &DataFrame, name: &str) -> Result<Vec<Option<u64>>> {
+impl<'a> Codes<'a> {
+    fn column(&mut self, frame: &'a DataFrame, name: &str) -> Result<Vec<Option<u64>>> {
         let ca = frame.column(name)?.str()?;
         Ok(ca
             .iter()
             .map(|v| {
-                v.map(|s| match self.0.get(s) {
-                    Some(c) => *c,
-                    None => {
-                        let c = self.0.len() as u64;
-                        self.0.insert(s.to_string(), c);
-                        c
-                    }
+                v.map(|s| {
+                    let next = self.0.len() as u64;
+                    *self.0.entry(s).or_insert(next)
                 })
             })
             .collect())
@@ -116,17 +112,21 @@ fn add_exprs(frame: &mut DataFrame, exprs: Vec<Expr>) -> Result<()> {
 pub fn prepare(data: &mut Loaded, cfg: &Config, as_of: i64) -> Result<()> {
     let tz = cfg.timezone()?;
     let hours = cfg.calendar.as_ref().map(WeekHours::parse).transpose()?;
-    if let Some(t) = data.tickets.as_mut() {
-        prepare_tickets(t, cfg, tz, hours.as_ref(), as_of)?;
-    }
-    if let Some(c) = data.calls.as_mut() {
-        prepare_calls(c, tz)?;
-    }
+    // Tickets and calls side by side (each is mostly single-threaded work).
+    let (tickets, calls) = (&mut data.tickets, &mut data.calls);
+    std::thread::scope(|scope| -> Result<()> {
+        let calls = scope.spawn(|| calls.as_mut().map_or(Ok(()), |c| prepare_calls(c, tz)));
+        if let Some(t) = tickets.as_mut() {
+            prepare_tickets(t, cfg, tz, hours.as_ref(), as_of)?;
+        }
+        calls.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })?;
     repeat_contacts(data, cfg)?;
     ticket_csat_as_responses(data, cfg)?;
     if let (Some(s), Some(t)) = (data.surveys.as_mut(), data.tickets.as_ref()) {
         link_surveys(s, t)?;
     }
+    csat_answered(data)?;
     for src in [&mut data.tickets, &mut data.calls, &mut data.surveys].into_iter().flatten() {
         code_columns(src)?;
     }
@@ -244,34 +244,74 @@ fn prepare_calls(c: &mut Source, tz: Tz) -> Result<()> {
 /// repeat_call_days).
 fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
     let day = 86_400_000.0;
-    let mut customers = Codes::default();
+    let (call_window, contact_window) =
+        ((cfg.metrics.repeat_call_days * day) as i64, (cfg.metrics.repeat_contact_days * day) as i64);
+    let calls = data.calls.as_ref().filter(|c| c.has("customer_id"));
+    let tickets = data.tickets.as_ref().filter(|t| t.has("customer_id") && t.has("reason"));
+    // Customer codes: the calls' and the tickets' built side by side, then the calls'
+    // translated into the tickets' (one lookup per distinct caller, not per call).
+    let (call_cust, mut customers, ticket_cust) = std::thread::scope(|scope| -> Result<_> {
+        let from_calls = scope.spawn(|| -> Result<Option<(Codes, Vec<Option<u64>>)>> {
+            let Some(c) = calls else { return Ok(None) };
+            let mut codes = Codes::default();
+            let v = codes.column(&c.frame, "customer_id")?;
+            Ok(Some((codes, v)))
+        });
+        let mut customers = Codes::default();
+        let ticket_cust = tickets.map(|t| customers.column(&t.frame, "customer_id")).transpose()?;
+        let call_cust = from_calls.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        Ok((call_cust, customers, ticket_cust))
+    })?;
+    let call_cust = call_cust.map(|(codes, v)| {
+        let mut to = vec![0u64; codes.0.len()];
+        for (s, c) in codes.0 {
+            let next = customers.0.len() as u64;
+            to[c as usize] = *customers.0.entry(s).or_insert(next);
+        }
+        v.into_iter().map(|k| k.map(|k| to[k as usize])).collect::<Vec<_>>()
+    });
     let mut reasons = Codes::default();
-    let inbound_only = |c: &Source, keys: Vec<Option<u64>>| -> Result<Vec<Option<u64>>> {
-        let inbound = c.frame.column("inbound")?.bool()?;
-        Ok(keys.into_iter().zip(inbound.iter()).map(|(k, i)| k.filter(|_| i == Some(true))).collect())
+    // Inbound calls' customers (None for outbound calls) and offer times.
+    let call_customers = match (calls, call_cust) {
+        (Some(c), Some(cust)) => {
+            let inbound = c.frame.column("inbound")?.bool()?;
+            let cust: Vec<Option<u64>> =
+                cust.into_iter().zip(inbound.iter()).map(|(k, i)| k.filter(|_| i == Some(true))).collect();
+            Some((cust, i64s(&c.frame, "offered_at")?))
+        }
+        _ => None,
     };
-    let mut call_customers = None;
-    if let Some(c) = data.calls.as_mut().filter(|c| c.has("customer_id")) {
-        let cust = inbound_only(c, customers.column(&c.frame, "customer_id")?)?;
-        let times = i64s(&c.frame, "offered_at")?;
-        let rep = followed_within(&cust, &times, (cfg.metrics.repeat_call_days * day) as i64);
-        add(&mut c.frame, Series::new("repeat_call".into(), known(&cust, rep)))?;
-        call_customers = Some((cust, times));
-    }
-    let Some(t) = data.tickets.as_ref().filter(|t| t.has("customer_id") && t.has("reason")) else {
-        return Ok(());
+    // Tickets' (customer, reason) keys, followed by inbound calls' where calls have a reason.
+    let contacts = match (tickets, ticket_cust) {
+        (Some(t), Some(cust)) => {
+            let mut keys = pair(&cust, &reasons.column(&t.frame, "reason")?);
+            let mut times = i64s(&t.frame, "created_at")?;
+            if let (Some(c), Some((cust, call_times))) = (calls.filter(|c| c.has("reason")), call_customers.as_ref()) {
+                keys.extend(pair(cust, &reasons.column(&c.frame, "reason")?));
+                times.extend(call_times);
+            }
+            Some((t.frame.height(), keys, times))
+        }
+        _ => None,
     };
-    let n_t = t.frame.height();
-    let mut keys = pair(&customers.column(&t.frame, "customer_id")?, &reasons.column(&t.frame, "reason")?);
-    let mut times = i64s(&t.frame, "created_at")?;
-    if let (Some(c), Some((cust, call_times))) = (data.calls.as_ref().filter(|c| c.has("reason")), call_customers) {
-        keys.extend(pair(&cust, &reasons.column(&c.frame, "reason")?));
-        times.extend(call_times);
+    // The two sorts are independent: side by side.
+    let (repeat_call, repeat_contact) = std::thread::scope(|scope| {
+        let calls = scope.spawn(|| {
+            call_customers.as_ref().map(|(cust, times)| known(cust, followed_within(cust, times, call_window)))
+        });
+        let contact = contacts.as_ref().map(|(n_t, keys, times)| {
+            let mut rep = known(keys, followed_within(keys, times, contact_window));
+            rep.truncate(*n_t);
+            rep
+        });
+        (calls.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), contact)
+    });
+    if let (Some(rep), Some(c)) = (repeat_call, data.calls.as_mut()) {
+        add(&mut c.frame, Series::new("repeat_call".into(), rep))?;
     }
-    let mut rep = known(&keys, followed_within(&keys, &times, (cfg.metrics.repeat_contact_days * day) as i64));
-    rep.truncate(n_t);
-    let t = data.tickets.as_mut().expect("checked");
-    add(&mut t.frame, Series::new("repeat_contact".into(), rep))?;
+    if let (Some(rep), Some(t)) = (repeat_contact, data.tickets.as_mut()) {
+        add(&mut t.frame, Series::new("repeat_contact".into(), rep))?;
+    }
     Ok(())
 }
 
@@ -356,6 +396,26 @@ fn ticket_csat_as_responses(data: &mut Loaded, cfg: &Config) -> Result<()> {
     Ok(())
 }
 
+/// Marks the tickets a CSAT response names by ticket_id (a survey's or the ticket's own
+/// rating, whenever it came): the survey response rate's numerator, per period.
+fn csat_answered(data: &mut Loaded) -> Result<()> {
+    let (Some(t), Some(s)) = (data.tickets.as_mut(), data.surveys.as_ref()) else { return Ok(()) };
+    if !s.has("ticket_id") {
+        return Ok(());
+    }
+    let named: rustc_hash::FxHashSet<&str> = s
+        .frame
+        .column("kind")?
+        .str()?
+        .iter()
+        .zip(s.frame.column("ticket_id")?.str()?.iter())
+        .filter_map(|(k, id)| (k == Some("csat")).then_some(id).flatten())
+        .collect();
+    let flags: BooleanChunked =
+        t.frame.column("ticket_id")?.str()?.iter().map(|id| Some(id.is_some_and(|id| named.contains(id)))).collect();
+    add(&mut t.frame, flags.with_name(super::surveys::ANSWERED.into()).into_series())
+}
+
 /// A response linked to a ticket takes the ticket's channel, agent, team, reason,
 /// sub-reason, product and location where it has none of its own.
 fn link_surveys(s: &mut Source, t: &Source) -> Result<()> {
@@ -371,9 +431,9 @@ fn link_surveys(s: &mut Source, t: &Source) -> Result<()> {
     }
     let mut right = vec![col("ticket_id")];
     right.extend(attrs.iter().map(|c| col(*c).alias(format!("__t_{c}"))));
-    // One row per ticket id, so the join never multiplies responses.
-    let tickets =
-        t.frame.clone().lazy().select(right).unique_stable(Some(cols(["ticket_id"])), UniqueKeepStrategy::First);
+    // Ticket ids are unique once loaded (duplicates are dropped, an event log is reduced
+    // to one row per id), so the join never multiplies responses.
+    let tickets = t.frame.clone().lazy().select(right);
     let mut joined = s.frame.clone().lazy().join(
         tickets,
         [col("ticket_id")],

@@ -115,30 +115,20 @@ fn response_rate(s: &Source, data: &Loaded, ctx: &Ctx) -> Result<MetricValue> {
     let Some(t) = data.tickets.as_ref().filter(|t| t.has("solved_at")) else {
         return Ok(MetricValue::not_available(id, vec!["tickets.solved_at".into()]));
     };
-    if !s.has("ticket_id") {
+    if !s.has("ticket_id") || !t.has(ANSWERED) {
         return Ok(MetricValue::not_available(id, vec!["surveys.ticket_id".into()]));
     }
-    let answered = s
-        .frame
-        .clone()
-        .lazy()
-        .filter(super::code_is("kind", "csat").and(col("ticket_id").is_not_null()))
-        .select([col("ticket_id")])
-        .unique(None, UniqueKeepStrategy::Any)
-        .with_column(lit(true).alias("__answered"));
-    let df = t
-        .frame
-        .clone()
-        .lazy()
-        .filter(ctx.window.contains("solved_at"))
-        .select([col("ticket_id")])
-        .unique(None, UniqueKeepStrategy::Any)
-        .join(answered, [col("ticket_id")], [col("ticket_id")], crate::metrics::join_args(JoinType::Left))
-        .select([len().alias("solved"), col("__answered").sum().alias("answered")])
-        .collect()?;
-    let get = |c: &str| -> Result<f64> { Ok(df.column(c)?.cast(&DataType::Float64)?.f64()?.get(0).unwrap_or(0.0)) };
-    Ok(MetricValue::ratio(id, get("answered")?, get("solved")?, 100.0))
+    let solved = ctx.window.contains("solved_at");
+    let row = Row::query(
+        &t.frame,
+        vec![solved.clone().sum().alias("solved"), solved.and(col(ANSWERED)).sum().alias("answered")],
+    )?;
+    Ok(MetricValue::ratio(id, row.n("answered"), row.n("solved"), 100.0))
 }
+
+/// Tickets' flag: a CSAT response names the ticket by ticket_id, whenever it came (set
+/// once per run by prepare; ticket ids are unique once loaded).
+pub const ANSWERED: &str = "__csat_answered";
 
 fn per_group(s: &Source, ctx: &Ctx, id: &str, dim: &str, kind: &str) -> Result<Breakdown> {
     if !s.has(dim) {

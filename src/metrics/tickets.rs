@@ -3,7 +3,7 @@
 
 use super::{duration_exprs, duration_value, grouped, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
 use crate::config::{Clock, FcrVariant};
-use crate::load::{Loaded, Source};
+use crate::load::Source;
 use anyhow::Result;
 use polars::prelude::*;
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 const DAY_MS: i64 = 86_400_000;
 
 /// Open at `instant`: created before it and not done (solved, else closed) before it.
-fn open_at(instant: i64) -> Expr {
+pub(crate) fn open_at(instant: i64) -> Expr {
     col("created_at").lt(lit(instant)).and(col("done_at").is_null().or(col("done_at").gt_eq(lit(instant))))
 }
 
@@ -63,7 +63,7 @@ fn sla_available(t: &Source, ctx: &Ctx, targets: &BTreeMap<String, f64>, column:
     needs
 }
 
-pub fn compute(t: &Source, _data: &Loaded, ctx: &Ctx) -> Result<(Vec<MetricValue>, Vec<Breakdown>)> {
+pub fn compute(t: &Source, ctx: &Ctx) -> Result<(Vec<MetricValue>, Vec<Breakdown>)> {
     let w = ctx.window;
     let created = w.contains("created_at");
     let solved = w.contains("solved_at");
