@@ -73,7 +73,14 @@ pub struct Shape {
     pub short_rows: Vec<usize>,
     /// Field count of the first short row.
     pub first_short: Option<usize>,
+    /// Byte offsets in the text where data rows 0, CHUNK_ROWS, 2 × CHUNK_ROWS… start:
+    /// the file is parsed and typed a chunk of rows at a time.
+    pub chunk_starts: Vec<usize>,
 }
+
+/// Rows parsed and typed at a time: the text of one chunk as polars strings, not the
+/// whole file's, is in memory beside the typed columns.
+pub const CHUNK_ROWS: usize = 1 << 17;
 
 /// Checks a CSV's structure before polars parses it, so that a broken file is named by
 /// row and line: a quote never closed, a row with more fields than the header (a wrong
@@ -109,6 +116,9 @@ pub fn check_shape(text: &str, sep: u8, quote: u8) -> Result<Shape> {
                 sep as char
             ),
             Some(h) => {
+                if shape.records % CHUNK_ROWS == 0 {
+                    shape.chunk_starts.push(start);
+                }
                 if fields < h {
                     shape.short_rows.push(shape.records);
                     if shape.first_short.is_none() {
@@ -237,7 +247,7 @@ mod tests {
     #[test]
     fn checks_the_shape_of_a_csv() {
         let ok = check_shape("a,b,c\n1,\"x,\ny\"\"\",3\n\n4,5\r\n", b',', b'"').unwrap();
-        assert_eq!(ok, Shape { records: 2, short_rows: vec![1], first_short: Some(2) });
+        assert_eq!(ok, Shape { records: 2, short_rows: vec![1], first_short: Some(2), chunk_starts: vec![6] });
         let e = check_shape("a,b\n1,2\n3,\"4\n5,6\n", b',', b'"').unwrap_err().to_string();
         assert_eq!(e, "row 2 (line 3): a quoted value opened here is never closed: check for a stray `\"`");
         let e = check_shape("a,b\n1,2\n3,4,5\n", b',', b'"').unwrap_err().to_string();

@@ -5,6 +5,7 @@
 //! with its row and column instead of becoming a silent null.
 
 mod dialect;
+pub use dialect::CHUNK_ROWS;
 pub mod parse;
 pub mod profile;
 pub mod schema;
@@ -255,419 +256,48 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
     };
     let paths = resolve_paths(spec, base_dir);
     let shown = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
-    let mut raw: Option<DataFrame> = None;
+    let (cols, time_col) = schema::columns(name);
+    let mut typer = Typer::new(name, &profile, &spec.profile, ptz, cols, shown.clone());
+    let mut issues = Vec::new();
     let mut notes = Vec::new();
-    let mut file_issues = Vec::new();
+    let mut first_columns: Option<Vec<String>> = None;
+    let mut height = 0usize;
     for path in &paths {
         let format = format_of(path)?;
         if !path.is_file() {
             bail!("[inputs.{name}] path `{}`: no such file", path.display());
         }
-        let (df, note, shape_issues) = read_text_frame(path, format, &profile.csv, &profile.source_columns(name))
+        let (mut raw, note, shape_issues) = read_raw(path, format, &profile.csv, &profile.source_columns(name))
             .with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
         notes.extend(note);
-        if df.height() == 0 {
-            notes.push(format!("`{}` has no data rows", path.display()));
-        }
         // Rows of later files continue the numbering of the first.
-        let offset = raw.as_ref().map_or(0, |r| r.height() as u64);
-        file_issues.extend(shape_issues.into_iter().map(|mut i| {
-            i.first_row += offset;
+        issues.extend(shape_issues.into_iter().map(|mut i| {
+            i.first_row += height as u64;
             i
         }));
-        raw = Some(match raw {
-            None => df,
-            Some(mut acc) => {
-                let (a, b): (Vec<String>, Vec<String>) = (
-                    acc.get_column_names().iter().map(|c| c.to_string()).collect(),
-                    df.get_column_names().iter().map(|c| c.to_string()).collect(),
-                );
-                if a != b {
-                    bail!(
-                        "`{}` ({name}): its columns differ from the first file's: {} vs {}",
-                        path.display(),
-                        b.join(", "),
-                        a.join(", ")
-                    );
-                }
-                acc.vstack_mut(&df)?;
-                acc
+        let file_start = height;
+        for k in 0..raw.chunks() {
+            let df = raw.chunk(k).with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
+            let columns: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+            match &first_columns {
+                None => first_columns = Some(columns),
+                Some(first) if *first != columns => bail!(
+                    "`{}` ({name}): its columns differ from the first file's: {} vs {}",
+                    path.display(),
+                    columns.join(", "),
+                    first.join(", ")
+                ),
+                Some(_) => {}
             }
-        });
-    }
-    let mut raw = raw.expect("at least one path");
-    raw.rechunk_mut();
-    let present: Vec<String> = raw.get_column_names().iter().map(|c| c.to_string()).collect();
-    let height = raw.height();
-    let nulls: Vec<String> = profile.null_tokens();
-    // Cells borrow from the raw frame: no allocation per value.
-    let text_of = |col: &str| -> Result<Option<Vec<Option<&str>>>> {
-        let Ok(c) = raw.column(col) else { return Ok(None) };
-        let ca = c.str().map_err(|e| anyhow::anyhow!("`{shown}`: column `{col}` is not text: {e}"))?;
-        Ok(Some(cells(ca, &nulls).collect()))
-    };
-    // A column read from one source column as it is (no constant, no split): its cells
-    // are typed straight from the raw text, without a vector of them first.
-    let plain_source = |c: &str| -> Option<(&StringChunked, String)> {
-        if profile.constants.contains_key(c) || profile.split.contains_key(c) {
-            return None;
+            typer.chunk(&df, height)?;
+            height += df.height();
         }
-        let src = profile.columns.get(c).map(String::as_str).unwrap_or(c);
-        Some((raw.column(src).ok()?.str().ok()?, format!("`{src}`")))
-    };
-    let (cols, time_col) = schema::columns(name);
-    // Where each canonical column comes from.
-    let text_column = |c: &str| -> Result<Option<TextColumn>> {
-        if let Some(v) = profile.constants.get(c) {
-            return Ok(Some(TextColumn {
-                values: vec![Some(v.as_str()); height],
-                source: format!("constant \"{v}\""),
-            }));
-        }
-        if let Some(sp) = profile.split.get(c) {
-            let Some(src) = text_of(&sp.column)? else { return Ok(None) };
-            let values = src
-                .into_iter()
-                .map(|v| {
-                    v.and_then(|v| v.split(sp.separator.as_str()).nth(sp.index))
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                })
-                .collect();
-            return Ok(Some(TextColumn { values, source: format!("part {} of `{}`", sp.index, sp.column) }));
-        }
-        let src = profile.columns.get(c).map(String::as_str).unwrap_or(c);
-        Ok(text_of(src)?.map(|values| TextColumn { values, source: format!("`{src}`") }))
-    };
-    // A column's cells: straight from the raw text where it is read from one column as
-    // it is, else through text_column (a constant, a part of a column).
-    type Cells<'c> = Box<dyn Iterator<Item = Option<&'c str>> + 'c>;
-    let text_column_cells = |c: &str| -> Result<Option<(Cells, String)>> {
-        if let Some((ca, source)) = plain_source(c) {
-            return Ok(Some((Box::new(cells(ca, &nulls)), source)));
-        }
-        Ok(text_column(c)?.map(|t| (Box::new(t.values.into_iter()) as Cells, t.source)))
-    };
-    // Columns read as they are (no constant, split, value map or duration spec): plain
-    // text is trimmed and its null tokens removed, and plain numbers are cast, by polars
-    // in one parallel pass instead of value by value. The number values it could not
-    // read (text that was there, but no finite number came out) are found after.
-    let direct = |c: &&schema::Col| -> Option<(&'static str, String)> {
-        let mapped = profile.constants.contains_key(c.name)
-            || profile.split.contains_key(c.name)
-            || profile.values.contains_key(c.name)
-            || profile.durations.contains_key(c.name);
-        let src = profile.columns.get(c.name).cloned().unwrap_or_else(|| c.name.to_string());
-        (!mapped && present.contains(&src)).then_some((c.name, src))
-    };
-    let fast_text: Vec<(&str, String)> =
-        cols.iter().filter(|c| c.kind == Kind::Text).filter_map(|c| direct(&c)).collect();
-    let plain_numbers: Vec<(&str, String)> = cols
-        .iter()
-        .filter(|c| c.kind == Kind::Number && !profile.csv.decimal_comma)
-        .filter_map(|c| direct(&c))
-        .collect();
-    let mut fast: std::collections::HashMap<&str, Series> = std::collections::HashMap::new();
-    let mut numbers: std::collections::HashMap<&str, (Series, Series)> = std::collections::HashMap::new();
-    if !fast_text.is_empty() || !plain_numbers.is_empty() {
-        let mut tokens = nulls.clone();
-        tokens.push(String::new());
-        let tokens = Series::new("tokens".into(), tokens);
-        let cleaned = |src: &str| {
-            let t = col(src).str().strip_chars(lit(NULL));
-            when(t.clone().is_in(lit(tokens.clone()).implode(false), false))
-                .then(lit(NULL).cast(DataType::String))
-                .otherwise(t)
-        };
-        // Most exports need no cleaning: a column with no padded value, no empty value
-        // and no null token is taken as it is (no copy of its text).
-        let token_list = nulls.clone();
-        let as_read = |src: &str| -> Expr {
-            let clean =
-                raw.column(src).ok().and_then(|c| c.str().ok()).is_some_and(|ca| already_clean(ca, &token_list));
-            if clean {
-                col(src)
-            } else {
-                cleaned(src)
-            }
-        };
-        let mut exprs: Vec<Expr> = fast_text.iter().map(|(c, src)| as_read(src).alias(*c)).collect();
-        for (c, src) in &plain_numbers {
-            let text = as_read(src);
-            exprs.push(text.clone().alias(format!("__text_{c}")));
-            exprs.push(text.cast(DataType::Float64).alias(*c));
-        }
-        let df = raw.clone().lazy().select(exprs).collect()?;
-        let series = |name: &str| -> Result<Series> { Ok(df.column(name)?.as_materialized_series().clone()) };
-        for (c, _) in &fast_text {
-            fast.insert(c, series(c)?);
-        }
-        for (c, _) in &plain_numbers {
-            numbers.insert(c, (series(&format!("__text_{c}"))?, series(c)?));
+        if height == file_start {
+            notes.push(format!("`{}` has no data rows", path.display()));
         }
     }
-    let mut clock = LocalClock::new(ptz);
-    let mut typed: Vec<Column> = Vec::new();
-    let mut issues = file_issues;
-    let mut keep = vec![true; height];
-    let mut mapped = Vec::new();
-    let mut missing_required = Vec::new();
-    for col in cols.iter() {
-        let mut bad = BadValues::default();
-        let mut empty = BadValues::default();
-        let values: Option<(Series, String)> = match col.kind {
-            Kind::Timestamp | Kind::Date => {
-                if let Some(d) = profile.datetimes.get(col.name) {
-                    datetime_column(d, &text_of, &mut bad, ptz, col.name)?
-                        .map(|(v, src)| (Series::new(col.name.into(), v), src))
-                } else if profile.after.contains_key(col.name) {
-                    None // computed below, once its base is typed
-                } else if let Some((ca, source)) = plain_source(col.name) {
-                    let v: Int64Chunked = cells(ca, &nulls)
-                        .enumerate()
-                        .map(|(i, o)| {
-                            let s = o?;
-                            let r = parse::timestamp(s, &mut clock);
-                            if r.is_none() {
-                                bad.note(i, s);
-                            }
-                            r
-                        })
-                        .collect();
-                    Some((v.with_name(col.name.into()).into_series(), source))
-                } else {
-                    text_column(col.name)?.map(|t| {
-                        let v: Vec<Option<i64>> = t
-                            .values
-                            .iter()
-                            .enumerate()
-                            .map(|(i, o)| {
-                                let s = (*o)?;
-                                let r = parse::timestamp(s, &mut clock);
-                                if r.is_none() {
-                                    bad.note(i, s);
-                                }
-                                r
-                            })
-                            .collect();
-                        (Series::new(col.name.into(), v), t.source)
-                    })
-                }
-            }
-            Kind::Number => {
-                if let Some(d) = profile.durations.get(col.name) {
-                    duration_column(d, &text_of, &mut bad, ptz)?.map(|(v, src)| (Series::new(col.name.into(), v), src))
-                } else if let Some((text, parsed)) = numbers.remove(col.name) {
-                    let src = &plain_numbers.iter().find(|(c, _)| *c == col.name).expect("listed").1;
-                    let (text, parsed) = (text.str()?, parsed.f64()?);
-                    // Fast path: every value that was there became a finite number.
-                    let clean = text.null_count() == parsed.null_count() && parsed.iter().flatten().all(f64::is_finite);
-                    let values = if clean {
-                        parsed.clone().with_name(col.name.into()).into_series()
-                    } else {
-                        let v: Float64Chunked = text
-                            .iter()
-                            .zip(parsed.iter())
-                            .enumerate()
-                            .map(|(i, (t, v))| match (t, v) {
-                                (Some(_), Some(v)) if v.is_finite() => Some(v),
-                                (Some(t), _) => {
-                                    bad.note(i, t);
-                                    None
-                                }
-                                (None, _) => None,
-                            })
-                            .collect();
-                        v.with_name(col.name.into()).into_series()
-                    };
-                    Some((values, format!("`{src}`")))
-                } else {
-                    text_column(col.name)?.map(|t| {
-                        let map = profile.values.get(col.name);
-                        let v: Vec<Option<f64>> = t
-                            .values
-                            .iter()
-                            .enumerate()
-                            .map(|(i, o)| {
-                                let s = mapped_value((*o)?, map)?;
-                                let r = if profile.csv.decimal_comma && s.contains(',') {
-                                    parse::number(&s.replace(',', "."))
-                                } else {
-                                    parse::number(s)
-                                };
-                                if r.is_none() {
-                                    bad.note(i, s);
-                                }
-                                r
-                            })
-                            .collect();
-                        (Series::new(col.name.into(), v), t.source)
-                    })
-                }
-            }
-            Kind::Bool => text_column_cells(col.name)?.map(|(cells, source)| {
-                let map = profile.values.get(col.name);
-                let v: BooleanChunked = cells
-                    .enumerate()
-                    .map(|(i, o)| {
-                        let s = mapped_value(o?, map)?;
-                        let r = match &profile.booleans {
-                            Some(b) if b.yes.iter().any(|y| y.eq_ignore_ascii_case(s)) => Some(true),
-                            Some(b) if b.no.iter().any(|n| n.eq_ignore_ascii_case(s)) => Some(false),
-                            _ => parse::boolean(s),
-                        };
-                        if r.is_none() {
-                            bad.note(i, s);
-                        }
-                        r
-                    })
-                    .collect();
-                (v.with_name(col.name.into()).into_series(), source)
-            }),
-            Kind::Text if fast.contains_key(col.name) => {
-                let src = &fast_text.iter().find(|(c, _)| *c == col.name).expect("listed").1;
-                Some((fast.remove(col.name).expect("listed"), format!("`{src}`")))
-            }
-            Kind::Text | Kind::Code => text_column_cells(col.name)?.map(|(cells, source)| {
-                let map = profile.values.get(col.name);
-                let vocab = (col.kind == Kind::Code).then(|| schema::vocabulary(col.name)).flatten();
-                let mut unknown = BadValues::default();
-                // Once per distinct text: the value map, the code's spelling, the vocabulary.
-                let mut seen: rustc_hash::FxHashMap<&str, u32> = Default::default();
-                let mut distinct: Vec<(Option<std::borrow::Cow<str>>, bool)> = Vec::new();
-                let at: Vec<Option<u32>> = cells
-                    .enumerate()
-                    .map(|(i, o)| {
-                        let raw = o?;
-                        let k = *seen.entry(raw).or_insert_with(|| {
-                            distinct.push(typed_text(raw, map, col.kind == Kind::Code, vocab));
-                            (distinct.len() - 1) as u32
-                        });
-                        if distinct[k as usize].1 {
-                            unknown.note(i, raw);
-                        }
-                        Some(k)
-                    })
-                    .collect();
-                let v: StringChunked = at.iter().map(|k| k.and_then(|k| distinct[k as usize].0.as_deref())).collect();
-                if let Some((words, fallback)) = vocab {
-                    let problem = match fallback {
-                        Some(f) => format!("unknown value (expected {}): counted as `{f}`", words.join(", ")),
-                        None => format!("unknown value (expected {})", words.join(", ")),
-                    };
-                    if let Some(issue) = unknown.issue(col.name, problem, col.required && fallback.is_none()) {
-                        issues.push(issue);
-                    }
-                    if col.required && fallback.is_none() {
-                        for &i in &unknown.rows {
-                            keep[i] = false;
-                        }
-                    }
-                }
-                (v.with_name(col.name.into()).into_series(), source)
-            }),
-        };
-        let Some((series, source)) = values else {
-            let from_log = profile
-                .event_log
-                .as_ref()
-                .is_some_and(|e| e.first.iter().any(|f| f == col.name) || e.first_when.contains_key(col.name));
-            if col.required && !profile.after.contains_key(col.name) && !from_log {
-                missing_required.push(col.name);
-            }
-            continue;
-        };
-        if col.required && series.null_count() > 0 {
-            let unreadable: std::collections::HashSet<usize> = bad.rows.iter().copied().collect();
-            for (i, null) in series.is_null().iter().enumerate() {
-                // A row already rejected (an unknown code, an earlier column) counts once.
-                if null == Some(true) && !unreadable.contains(&i) && keep[i] {
-                    empty.note(i, "");
-                }
-            }
-        }
-        let drop = col.required;
-        if let Some(issue) = bad.issue(col.name, expected(col.kind), drop) {
-            issues.push(issue);
-        }
-        if let Some(issue) = empty.issue(col.name, "empty required value".to_string(), true) {
-            issues.push(issue);
-        }
-        if drop {
-            for &i in bad.rows.iter().chain(&empty.rows) {
-                keep[i] = false;
-            }
-        }
-        mapped.push(format!("{} ← {}", col.name, source));
-        typed.push(series.into_column());
-    }
-    if !missing_required.is_empty() {
-        // Name the column the file lacks: the profile's source name where it maps one.
-        let described: Vec<String> = missing_required
-            .iter()
-            .map(|m| match profile.columns.get(*m) {
-                Some(src) if src != m => format!("`{src}` (for {m})"),
-                _ => format!("`{m}`"),
-            })
-            .collect();
-        bail!(
-            "`{shown}` ({name}, profile `{}`): missing required column{} {}; the file has: {}",
-            spec.profile,
-            if missing_required.len() > 1 { "s" } else { "" },
-            described.join(", "),
-            present.join(", ")
-        );
-    }
-    // Timestamps defined as another timestamp plus a duration.
-    for (c, a) in &profile.after {
-        let Some(base) = typed.iter().find(|t| t.name().as_str() == a.base) else {
-            bail!("profile `{}`: [after.{c}] base `{}` is not a mapped timestamp", spec.profile, a.base);
-        };
-        let base: Vec<Option<i64>> = base.i64()?.iter().collect();
-        let Some(offsets) = text_of(&a.column)? else { continue };
-        let mut bad = BadValues::default();
-        let unit = a.unit.as_deref().unwrap_or("seconds");
-        let v: Vec<Option<i64>> = offsets
-            .iter()
-            .enumerate()
-            .map(|(i, o)| {
-                let s = (*o)?;
-                let secs = parse_duration(s, unit);
-                if secs.is_none() {
-                    bad.note(i, s);
-                }
-                Some(base[i]? + (secs? * 1000.0).round() as i64)
-            })
-            .collect();
-        if let Some(issue) = bad.issue(c, format!("not a duration in {unit}"), false) {
-            issues.push(issue);
-        }
-        mapped.push(format!("{c} ← {} + `{}` ({unit})", a.base, a.column));
-        typed.push(Series::new(c.as_str().into(), v).into_column());
-    }
-    if let Some(ev) = &profile.event_log {
-        let mut bad = BadValues::default();
-        let spec_dt = crate::load::profile::DatetimeSpec {
-            column: Some(ev.order_by.clone()),
-            format: ev.format.clone(),
-            ..Default::default()
-        };
-        match datetime_column(&spec_dt, &text_of, &mut bad, ptz, "__order")? {
-            Some((v, _)) => typed.push(Series::new("__order".into(), v).into_column()),
-            None => {
-                bail!("profile `{}`: [event_log] order_by `{}` is not a column of `{shown}`", spec.profile, ev.order_by)
-            }
-        }
-        if let Some(issue) = bad.issue(&ev.order_by, expected(Kind::Timestamp), true) {
-            issues.push(issue);
-            for &i in &bad.rows {
-                keep[i] = false;
-            }
-        }
-    }
-    // The file's row of each row, for messages after rows are dropped or merged.
-    typed.push(Series::new(ROW.into(), (0..height as u64).collect::<Vec<u64>>()).into_column());
-    let mut frame = DataFrame::new_infer_height(typed)?;
+    let Typed { mut frame, keep, mut mapped, issues: typing } = typer.finish()?;
+    issues.extend(typing);
     let rows_read = height as u64;
     if keep.iter().any(|k| !k) {
         let mask: BooleanChunked = keep.iter().map(|k| Some(*k)).collect();
@@ -719,6 +349,496 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
         notes,
     };
     Ok(Source { name, frame, meta })
+}
+
+/// Where each canonical column stands across chunks: its source (once typed) and the
+/// values it could not read, it found empty, or (codes) did not know.
+#[derive(Default)]
+struct ColState {
+    source: Option<String>,
+    bad: BadValues,
+    empty: BadValues,
+    unknown: BadValues,
+}
+
+/// Types an input's rows a chunk at a time, keeping its findings (counted over every
+/// row, the first one named) until the last chunk.
+struct Typer<'p> {
+    name: &'static str,
+    profile: &'p Profile,
+    profile_name: String,
+    ptz: Tz,
+    cols: &'static [schema::Col],
+    shown: String,
+    nulls: Vec<String>,
+    clock: LocalClock,
+    state: Vec<ColState>,
+    after: Vec<BadValues>,
+    order: BadValues,
+    keep: Vec<bool>,
+    mapped: Vec<String>,
+    frame: Option<DataFrame>,
+}
+
+impl<'p> Typer<'p> {
+    fn new(
+        name: &'static str,
+        profile: &'p Profile,
+        profile_name: &str,
+        ptz: Tz,
+        cols: &'static [schema::Col],
+        shown: String,
+    ) -> Self {
+        Typer {
+            name,
+            profile,
+            profile_name: profile_name.to_string(),
+            ptz,
+            cols,
+            shown,
+            nulls: profile.null_tokens(),
+            clock: LocalClock::new(ptz),
+            state: cols.iter().map(|_| ColState::default()).collect(),
+            after: profile.after.iter().map(|_| BadValues::default()).collect(),
+            order: BadValues::default(),
+            keep: Vec::new(),
+            mapped: Vec::new(),
+            frame: None,
+        }
+    }
+
+    /// Types the rows of `raw`, the input's rows `offset..`.
+    fn chunk(&mut self, raw: &DataFrame, offset: usize) -> Result<()> {
+        let Typer {
+            name,
+            profile,
+            profile_name,
+            ptz,
+            cols,
+            shown,
+            nulls,
+            clock,
+            state,
+            after,
+            order,
+            keep,
+            mapped,
+            frame,
+        } = self;
+        let (name, profile, ptz, cols, shown) = (*name, *profile, *ptz, *cols, shown.as_str());
+        let profile_name = profile_name.as_str();
+        let height = raw.height();
+        keep.resize(offset + height, true);
+        let present: Vec<String> = raw.get_column_names().iter().map(|c| c.to_string()).collect();
+        let mut typed: Vec<Column> = Vec::new();
+        let mut missing_required = Vec::new();
+        // Cells borrow from the raw frame: no allocation per value.
+        let text_of = |col: &str| -> Result<Option<Vec<Option<&str>>>> {
+            let Ok(c) = raw.column(col) else { return Ok(None) };
+            let ca = c.str().map_err(|e| anyhow::anyhow!("`{shown}`: column `{col}` is not text: {e}"))?;
+            Ok(Some(cells(ca, nulls).collect()))
+        };
+        // A column read from one source column as it is (no constant, no split): its cells
+        // are typed straight from the raw text, without a vector of them first.
+        let plain_source = |c: &str| -> Option<(&StringChunked, String)> {
+            if profile.constants.contains_key(c) || profile.split.contains_key(c) {
+                return None;
+            }
+            let src = profile.columns.get(c).map(String::as_str).unwrap_or(c);
+            Some((raw.column(src).ok()?.str().ok()?, format!("`{src}`")))
+        };
+        // Where each canonical column comes from.
+        let text_column = |c: &str| -> Result<Option<TextColumn>> {
+            if let Some(v) = profile.constants.get(c) {
+                return Ok(Some(TextColumn {
+                    values: vec![Some(v.as_str()); height],
+                    source: format!("constant \"{v}\""),
+                }));
+            }
+            if let Some(sp) = profile.split.get(c) {
+                let Some(src) = text_of(&sp.column)? else { return Ok(None) };
+                let values = src
+                    .into_iter()
+                    .map(|v| {
+                        v.and_then(|v| v.split(sp.separator.as_str()).nth(sp.index))
+                            .map(str::trim)
+                            .filter(|p| !p.is_empty())
+                    })
+                    .collect();
+                return Ok(Some(TextColumn { values, source: format!("part {} of `{}`", sp.index, sp.column) }));
+            }
+            let src = profile.columns.get(c).map(String::as_str).unwrap_or(c);
+            Ok(text_of(src)?.map(|values| TextColumn { values, source: format!("`{src}`") }))
+        };
+        // A column's cells: straight from the raw text where it is read from one column as
+        // it is, else through text_column (a constant, a part of a column).
+        type Cells<'c> = Box<dyn Iterator<Item = Option<&'c str>> + 'c>;
+        let text_column_cells = |c: &str| -> Result<Option<(Cells, String)>> {
+            if let Some((ca, source)) = plain_source(c) {
+                return Ok(Some((Box::new(cells(ca, nulls)), source)));
+            }
+            Ok(text_column(c)?.map(|t| (Box::new(t.values.into_iter()) as Cells, t.source)))
+        };
+        // Columns read as they are (no constant, split, value map or duration spec): plain
+        // text is trimmed and its null tokens removed, and plain numbers are cast, by polars
+        // in one parallel pass instead of value by value. The number values it could not
+        // read (text that was there, but no finite number came out) are found after.
+        let direct = |c: &&schema::Col| -> Option<(&'static str, String)> {
+            let mapped = profile.constants.contains_key(c.name)
+                || profile.split.contains_key(c.name)
+                || profile.values.contains_key(c.name)
+                || profile.durations.contains_key(c.name);
+            let src = profile.columns.get(c.name).cloned().unwrap_or_else(|| c.name.to_string());
+            (!mapped && present.contains(&src)).then_some((c.name, src))
+        };
+        let fast_text: Vec<(&str, String)> =
+            cols.iter().filter(|c| c.kind == Kind::Text).filter_map(|c| direct(&c)).collect();
+        let plain_numbers: Vec<(&str, String)> = cols
+            .iter()
+            .filter(|c| c.kind == Kind::Number && !profile.csv.decimal_comma)
+            .filter_map(|c| direct(&c))
+            .collect();
+        let mut fast: std::collections::HashMap<&str, Series> = std::collections::HashMap::new();
+        let mut numbers: std::collections::HashMap<&str, (Series, Series)> = std::collections::HashMap::new();
+        if !fast_text.is_empty() || !plain_numbers.is_empty() {
+            let mut tokens = nulls.clone();
+            tokens.push(String::new());
+            let tokens = Series::new("tokens".into(), tokens);
+            let cleaned = |src: &str| {
+                let t = col(src).str().strip_chars(lit(NULL));
+                when(t.clone().is_in(lit(tokens.clone()).implode(false), false))
+                    .then(lit(NULL).cast(DataType::String))
+                    .otherwise(t)
+            };
+            // Most exports need no cleaning: a column with no padded value, no empty value
+            // and no null token is taken as it is (no copy of its text).
+            let token_list = nulls.clone();
+            let as_read = |src: &str| -> Expr {
+                let clean =
+                    raw.column(src).ok().and_then(|c| c.str().ok()).is_some_and(|ca| already_clean(ca, &token_list));
+                if clean {
+                    col(src)
+                } else {
+                    cleaned(src)
+                }
+            };
+            let mut exprs: Vec<Expr> = fast_text.iter().map(|(c, src)| as_read(src).alias(*c)).collect();
+            for (c, src) in &plain_numbers {
+                let text = as_read(src);
+                exprs.push(text.clone().alias(format!("__text_{c}")));
+                exprs.push(text.cast(DataType::Float64).alias(*c));
+            }
+            let df = raw.clone().lazy().select(exprs).collect()?;
+            let series = |name: &str| -> Result<Series> { Ok(df.column(name)?.as_materialized_series().clone()) };
+            for (c, _) in &fast_text {
+                fast.insert(c, series(c)?);
+            }
+            for (c, _) in &plain_numbers {
+                numbers.insert(c, (series(&format!("__text_{c}"))?, series(c)?));
+            }
+        }
+        for (ci, col) in cols.iter().enumerate() {
+            let mut bad = std::mem::take(&mut state[ci].bad);
+            let mut empty = std::mem::take(&mut state[ci].empty);
+            (bad.base, empty.base) = (offset, offset);
+            let (bad_before, empty_before) = (bad.rows.len(), empty.rows.len());
+            let values: Option<(Series, String)> = match col.kind {
+                Kind::Timestamp | Kind::Date => {
+                    if let Some(d) = profile.datetimes.get(col.name) {
+                        datetime_column(d, &text_of, &mut bad, ptz, col.name)?
+                            .map(|(v, src)| (Series::new(col.name.into(), v), src))
+                    } else if profile.after.contains_key(col.name) {
+                        None // computed below, once its base is typed
+                    } else if let Some((ca, source)) = plain_source(col.name) {
+                        let v: Int64Chunked = cells(ca, nulls)
+                            .enumerate()
+                            .map(|(i, o)| {
+                                let s = o?;
+                                let r = parse::timestamp(s, clock);
+                                if r.is_none() {
+                                    bad.note(i, s);
+                                }
+                                r
+                            })
+                            .collect();
+                        Some((v.with_name(col.name.into()).into_series(), source))
+                    } else {
+                        text_column(col.name)?.map(|t| {
+                            let v: Vec<Option<i64>> = t
+                                .values
+                                .iter()
+                                .enumerate()
+                                .map(|(i, o)| {
+                                    let s = (*o)?;
+                                    let r = parse::timestamp(s, clock);
+                                    if r.is_none() {
+                                        bad.note(i, s);
+                                    }
+                                    r
+                                })
+                                .collect();
+                            (Series::new(col.name.into(), v), t.source)
+                        })
+                    }
+                }
+                Kind::Number => {
+                    if let Some(d) = profile.durations.get(col.name) {
+                        duration_column(d, &text_of, &mut bad, ptz)?
+                            .map(|(v, src)| (Series::new(col.name.into(), v), src))
+                    } else if let Some((text, parsed)) = numbers.remove(col.name) {
+                        let src = &plain_numbers.iter().find(|(c, _)| *c == col.name).expect("listed").1;
+                        let (text, parsed) = (text.str()?, parsed.f64()?);
+                        // Fast path: every value that was there became a finite number.
+                        let clean =
+                            text.null_count() == parsed.null_count() && parsed.iter().flatten().all(f64::is_finite);
+                        let values = if clean {
+                            parsed.clone().with_name(col.name.into()).into_series()
+                        } else {
+                            let v: Float64Chunked = text
+                                .iter()
+                                .zip(parsed.iter())
+                                .enumerate()
+                                .map(|(i, (t, v))| match (t, v) {
+                                    (Some(_), Some(v)) if v.is_finite() => Some(v),
+                                    (Some(t), _) => {
+                                        bad.note(i, t);
+                                        None
+                                    }
+                                    (None, _) => None,
+                                })
+                                .collect();
+                            v.with_name(col.name.into()).into_series()
+                        };
+                        Some((values, format!("`{src}`")))
+                    } else {
+                        text_column(col.name)?.map(|t| {
+                            let map = profile.values.get(col.name);
+                            let v: Vec<Option<f64>> = t
+                                .values
+                                .iter()
+                                .enumerate()
+                                .map(|(i, o)| {
+                                    let s = mapped_value((*o)?, map)?;
+                                    let r = if profile.csv.decimal_comma && s.contains(',') {
+                                        parse::number(&s.replace(',', "."))
+                                    } else {
+                                        parse::number(s)
+                                    };
+                                    if r.is_none() {
+                                        bad.note(i, s);
+                                    }
+                                    r
+                                })
+                                .collect();
+                            (Series::new(col.name.into(), v), t.source)
+                        })
+                    }
+                }
+                Kind::Bool => text_column_cells(col.name)?.map(|(cells, source)| {
+                    let map = profile.values.get(col.name);
+                    let v: BooleanChunked = cells
+                        .enumerate()
+                        .map(|(i, o)| {
+                            let s = mapped_value(o?, map)?;
+                            let r = match &profile.booleans {
+                                Some(b) if b.yes.iter().any(|y| y.eq_ignore_ascii_case(s)) => Some(true),
+                                Some(b) if b.no.iter().any(|n| n.eq_ignore_ascii_case(s)) => Some(false),
+                                _ => parse::boolean(s),
+                            };
+                            if r.is_none() {
+                                bad.note(i, s);
+                            }
+                            r
+                        })
+                        .collect();
+                    (v.with_name(col.name.into()).into_series(), source)
+                }),
+                Kind::Text if fast.contains_key(col.name) => {
+                    let src = &fast_text.iter().find(|(c, _)| *c == col.name).expect("listed").1;
+                    Some((fast.remove(col.name).expect("listed"), format!("`{src}`")))
+                }
+                Kind::Text | Kind::Code => text_column_cells(col.name)?.map(|(cells, source)| {
+                    let map = profile.values.get(col.name);
+                    let vocab = (col.kind == Kind::Code).then(|| schema::vocabulary(col.name)).flatten();
+                    let mut unknown = std::mem::take(&mut state[ci].unknown);
+                    unknown.base = offset;
+                    let unknown_before = unknown.rows.len();
+                    // Once per distinct text: the value map, the code's spelling, the vocabulary.
+                    let mut seen: rustc_hash::FxHashMap<&str, u32> = Default::default();
+                    let mut distinct: Vec<(Option<std::borrow::Cow<str>>, bool)> = Vec::new();
+                    let at: Vec<Option<u32>> = cells
+                        .enumerate()
+                        .map(|(i, o)| {
+                            let raw = o?;
+                            let k = *seen.entry(raw).or_insert_with(|| {
+                                distinct.push(typed_text(raw, map, col.kind == Kind::Code, vocab));
+                                (distinct.len() - 1) as u32
+                            });
+                            if distinct[k as usize].1 {
+                                unknown.note(i, raw);
+                            }
+                            Some(k)
+                        })
+                        .collect();
+                    let v: StringChunked =
+                        at.iter().map(|k| k.and_then(|k| distinct[k as usize].0.as_deref())).collect();
+                    if let Some((_, None)) = vocab.filter(|_| col.required) {
+                        for &i in &unknown.rows[unknown_before..] {
+                            keep[i] = false;
+                        }
+                    }
+                    state[ci].unknown = unknown;
+                    (v.with_name(col.name.into()).into_series(), source)
+                }),
+            };
+            (state[ci].bad, state[ci].empty) = (bad, empty);
+            let Some((series, source)) = values else {
+                let from_log = profile
+                    .event_log
+                    .as_ref()
+                    .is_some_and(|e| e.first.iter().any(|f| f == col.name) || e.first_when.contains_key(col.name));
+                if col.required && !profile.after.contains_key(col.name) && !from_log {
+                    missing_required.push(col.name);
+                }
+                continue;
+            };
+            let ColState { bad, empty, source: from, .. } = &mut state[ci];
+            if col.required && series.null_count() > 0 {
+                let unreadable: std::collections::HashSet<usize> = bad.rows[bad_before..].iter().copied().collect();
+                for (i, null) in series.is_null().iter().enumerate() {
+                    // A row already rejected (an unknown code, an earlier column) counts once.
+                    if null == Some(true) && !unreadable.contains(&(offset + i)) && keep[offset + i] {
+                        empty.note(i, "");
+                    }
+                }
+            }
+            if col.required {
+                for &i in bad.rows[bad_before..].iter().chain(&empty.rows[empty_before..]) {
+                    keep[i] = false;
+                }
+            }
+            *from = Some(source);
+            typed.push(series.into_column());
+        }
+        if !missing_required.is_empty() {
+            // Name the column the file lacks: the profile's source name where it maps one.
+            let described: Vec<String> = missing_required
+                .iter()
+                .map(|m| match profile.columns.get(*m) {
+                    Some(src) if src != m => format!("`{src}` (for {m})"),
+                    _ => format!("`{m}`"),
+                })
+                .collect();
+            bail!(
+                "`{shown}` ({name}, profile `{}`): missing required column{} {}; the file has: {}",
+                profile_name,
+                if missing_required.len() > 1 { "s" } else { "" },
+                described.join(", "),
+                present.join(", ")
+            );
+        }
+        // Timestamps defined as another timestamp plus a duration.
+        for (j, (c, a)) in profile.after.iter().enumerate() {
+            let Some(base) = typed.iter().find(|t| t.name().as_str() == a.base) else {
+                bail!("profile `{}`: [after.{c}] base `{}` is not a mapped timestamp", profile_name, a.base);
+            };
+            let base: Vec<Option<i64>> = base.i64()?.iter().collect();
+            let Some(offsets) = text_of(&a.column)? else { continue };
+            let bad = &mut after[j];
+            bad.base = offset;
+            let unit = a.unit.as_deref().unwrap_or("seconds");
+            let v: Vec<Option<i64>> = offsets
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let s = (*o)?;
+                    let secs = parse_duration(s, unit);
+                    if secs.is_none() {
+                        bad.note(i, s);
+                    }
+                    Some(base[i]? + (secs? * 1000.0).round() as i64)
+                })
+                .collect();
+            if offset == 0 {
+                mapped.push(format!("{c} ← {} + `{}` ({unit})", a.base, a.column));
+            }
+            typed.push(Series::new(c.as_str().into(), v).into_column());
+        }
+        if let Some(ev) = &profile.event_log {
+            let bad = &mut *order;
+            bad.base = offset;
+            let before = bad.rows.len();
+            let spec_dt = crate::load::profile::DatetimeSpec {
+                column: Some(ev.order_by.clone()),
+                format: ev.format.clone(),
+                ..Default::default()
+            };
+            match datetime_column(&spec_dt, &text_of, bad, ptz, "__order")? {
+                Some((v, _)) => typed.push(Series::new("__order".into(), v).into_column()),
+                None => {
+                    bail!(
+                        "profile `{}`: [event_log] order_by `{}` is not a column of `{shown}`",
+                        profile_name,
+                        ev.order_by
+                    )
+                }
+            }
+            for &i in &bad.rows[before..] {
+                keep[i] = false;
+            }
+        }
+        // The file's row of each row, for messages after rows are dropped or merged.
+        let rows = (offset as u64..(offset + height) as u64).collect::<Vec<u64>>();
+        typed.push(Series::new(ROW.into(), rows).into_column());
+        let part = DataFrame::new_infer_height(typed)?;
+        match frame {
+            None => *frame = Some(part),
+            Some(acc) => {
+                acc.vstack_mut(&part)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The typed frame (rows not yet filtered), which rows to keep, where each column
+    /// came from, and the findings over every row.
+    fn finish(self) -> Result<Typed> {
+        let mut frame = self.frame.ok_or_else(|| anyhow::anyhow!("`{}`: nothing read", self.shown))?;
+        frame.rechunk_mut();
+        let mut issues = Vec::new();
+        let mut mapped = Vec::new();
+        for (col, st) in self.cols.iter().zip(&self.state) {
+            let Some(source) = &st.source else { continue };
+            if let Some((words, fallback)) = (col.kind == Kind::Code).then(|| schema::vocabulary(col.name)).flatten() {
+                let problem = match fallback {
+                    Some(f) => format!("unknown value (expected {}): counted as `{f}`", words.join(", ")),
+                    None => format!("unknown value (expected {})", words.join(", ")),
+                };
+                issues.extend(st.unknown.issue(col.name, problem, col.required && fallback.is_none()));
+            }
+            issues.extend(st.bad.issue(col.name, expected(col.kind), col.required));
+            issues.extend(st.empty.issue(col.name, "empty required value".to_string(), true));
+            mapped.push(format!("{} ← {}", col.name, source));
+        }
+        mapped.extend(self.mapped);
+        for ((c, a), bad) in self.profile.after.iter().zip(&self.after) {
+            let unit = a.unit.as_deref().unwrap_or("seconds");
+            issues.extend(bad.issue(c, format!("not a duration in {unit}"), false));
+        }
+        if let Some(ev) = &self.profile.event_log {
+            issues.extend(self.order.issue(&ev.order_by, expected(Kind::Timestamp), true));
+        }
+        Ok(Typed { frame, keep: self.keep, mapped, issues })
+    }
+}
+
+/// An input once typed: its frame (every row), which rows to keep, where each column
+/// came from, and the findings.
+struct Typed {
+    frame: DataFrame,
+    keep: Vec<bool>,
+    mapped: Vec<String>,
+    issues: Vec<QualityIssue>,
 }
 
 /// A text or code cell through the profile's value map, spelt as a code where it is one,
@@ -1112,12 +1232,15 @@ fn expected(kind: Kind) -> String {
 
 #[derive(Default)]
 struct BadValues {
+    /// Added to the row numbers noted: the first row of the chunk being typed.
+    base: usize,
     rows: Vec<usize>,
     first: Option<(usize, String)>,
 }
 
 impl BadValues {
     fn note(&mut self, i: usize, v: &str) {
+        let i = self.base + i;
         if self.first.is_none() {
             self.first = Some((i, v.chars().take(60).collect()));
         }
@@ -1225,12 +1348,12 @@ fn short_json(v: &serde_json::Value) -> String {
 
 /// Read a file into a frame whose columns are all text, decoding and sniffing CSV
 /// dialects; returns notes on what was assumed.
-fn read_text_frame(
+fn read_raw(
     path: &Path,
     format: Format,
     dialect: &crate::load::profile::CsvDialect,
     wanted: &[String],
-) -> Result<(DataFrame, Vec<String>, Vec<QualityIssue>)> {
+) -> Result<(RawFile, Vec<String>, Vec<QualityIssue>)> {
     let mut notes = Vec::new();
     let mut issues = Vec::new();
     let df = match format {
@@ -1272,13 +1395,12 @@ fn read_text_frame(
                     rows_dropped: false,
                 });
             }
-            CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .map_parse_options(|o| o.with_separator(sep).with_quote_char(Some(quote)).with_missing_is_null(true))
-                .into_reader_with_file_handle(std::io::Cursor::new(text.into_bytes()))
-                .finish()
-                .map_err(|e| anyhow::anyhow!("{e} (the CSV could not be parsed: check the separator, quotes and that every row has the header's columns)"))?
+            let mut bounds = shape.chunk_starts;
+            if bounds.is_empty() {
+                bounds.push(text.len()); // header only: one chunk without rows
+            }
+            bounds.push(text.len());
+            return Ok((RawFile::Csv { text, bounds, sep, quote }, notes, issues));
         }
         // JSON is typed by csreport like every other value, so it is read as text here:
         // numbers keep their digits (polars panics on integers past 64 bits), nested
@@ -1338,7 +1460,54 @@ fn read_text_frame(
         .iter()
         .map(|(n, dt)| if *dt == DataType::String { col(n.clone()) } else { col(n.clone()).cast(DataType::String) })
         .collect();
-    Ok((df.lazy().select(exprs).collect()?, notes, issues))
+    Ok((RawFile::Frame(Some(df.lazy().select(exprs).collect()?)), notes, issues))
+}
+
+/// A file's rows before typing, as text: CSV parsed a chunk of rows at a time (so that
+/// only one chunk's polars strings are in memory beside the typed columns), JSON and
+/// Parquet as one frame.
+enum RawFile {
+    /// The decoded text; `bounds[k]..bounds[k + 1]` are chunk k's rows, and the text
+    /// before `bounds[0]` is the header.
+    Csv {
+        text: String,
+        bounds: Vec<usize>,
+        sep: u8,
+        quote: u8,
+    },
+    Frame(Option<DataFrame>),
+}
+
+impl RawFile {
+    fn chunks(&self) -> usize {
+        match self {
+            RawFile::Csv { bounds, .. } => bounds.len() - 1,
+            RawFile::Frame(_) => 1,
+        }
+    }
+
+    /// Chunk `k` (taken once, in order) as a frame of text columns.
+    fn chunk(&mut self, k: usize) -> Result<DataFrame> {
+        match self {
+            RawFile::Frame(df) => df.take().ok_or_else(|| anyhow::anyhow!("a frame is read once")),
+            RawFile::Csv { text, bounds, sep, quote } => {
+                // The header, then the chunk's rows: polars names and numbers them as it
+                // would the whole file.
+                let (header, rows) = (&text.as_bytes()[..bounds[0]], &text.as_bytes()[bounds[k]..bounds[k + 1]]);
+                let mut bytes = Vec::with_capacity(header.len() + rows.len());
+                bytes.extend_from_slice(header);
+                bytes.extend_from_slice(rows);
+                let (sep, quote) = (*sep, *quote);
+                CsvReadOptions::default()
+                    .with_has_header(true)
+                    .with_infer_schema_length(Some(0))
+                    .map_parse_options(|o| o.with_separator(sep).with_quote_char(Some(quote)).with_missing_is_null(true))
+                    .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+                    .finish()
+                    .map_err(|e| anyhow::anyhow!("{e} (the CSV could not be parsed: check the separator, quotes and that every row has the header's columns)"))
+            }
+        }
+    }
 }
 
 #[cfg(test)]
