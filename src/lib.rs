@@ -487,11 +487,13 @@ fn load_stage(plan: &plan::ReportPlan) -> Result<load::Loaded> {
     let mut data = load::load_all(&plan.config, &plan.base_dir)?;
     period_has_data(plan, &data)?;
     let read = t.elapsed();
+    let read_peak = if plan.timings { progress::peak_rss_mb() } else { None };
     metrics::prepare::prepare(&mut data, &plan.config, plan.as_of.timestamp_millis())?;
     if plan.timings {
         eprintln!(
-            "csreport: timing load: read and type {:.3} s, derived columns {:.3} s",
+            "csreport: timing load: read and type {:.3} s{}, derived columns {:.3} s",
             read.as_secs_f64(),
+            read_peak.map(|mb| format!(" (peak RSS {mb} MB)")).unwrap_or_default(),
             (t.elapsed() - read).as_secs_f64()
         );
     }
