@@ -87,15 +87,26 @@ pub fn load_all(cfg: &Config, base_dir: &Path) -> Result<Loaded> {
     // The inputs are read side by side (each is mostly single-threaded work: decoding,
     // checking, typing values); results are placed by name, so the order is fixed.
     let inputs: Vec<(&'static str, &InputSpec)> = cfg.inputs.iter().collect();
-    let loaded: Vec<(&'static str, Result<Source>)> = std::thread::scope(|scope| {
+    let loaded: Vec<(&'static str, Result<(Source, Displayed)>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = inputs
             .iter()
-            .map(|(name, spec)| (*name, scope.spawn(move || load_source(name, spec, base_dir, tz, cfg))))
+            .map(|(name, spec)| {
+                (
+                    *name,
+                    scope.spawn(move || -> Result<(Source, Displayed)> {
+                        let src = load_source(name, spec, base_dir, tz, cfg)?;
+                        let shown = displayed(&src.frame)?;
+                        Ok((src, shown))
+                    }),
+                )
+            })
             .collect();
         handles.into_iter().map(|(name, h)| (name, h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))).collect()
     });
+    let mut shown: Vec<(&'static str, Displayed)> = Vec::new();
     for (name, src) in loaded {
-        let src = src?;
+        let (src, values) = src?;
+        shown.push((name, values));
         match name {
             "tickets" => out.tickets = Some(src),
             "calls" => out.calls = Some(src),
@@ -105,9 +116,10 @@ pub fn load_all(cfg: &Config, base_dir: &Path) -> Result<Loaded> {
     }
     // Personal data out of everything displayed: e-mail addresses, phone numbers and
     // the customers' own ids, wherever people typed them.
-    let redactor = crate::redact::Redactor::new(customer_ids(&out)?);
+    let redactor = crate::redact::Redactor::new(customer_ids(&out, &shown)?);
     for src in [&mut out.tickets, &mut out.calls, &mut out.surveys, &mut out.agent_time].into_iter().flatten() {
-        redact_text(&mut src.frame, &redactor)?;
+        let values = shown.iter().find(|(n, _)| *n == src.name).map(|(_, v)| v.as_slice()).unwrap_or_default();
+        redact_text(&mut src.frame, values, &redactor)?;
         for issue in src.meta.issues.iter_mut() {
             issue.first_value = redactor.finding(&issue.column, &issue.first_value);
         }
@@ -118,16 +130,16 @@ pub fn load_all(cfg: &Config, base_dir: &Path) -> Result<Loaded> {
 /// The customer ids that occur as a word of a displayed value or a finding: the words
 /// of the (few) distinct displayed values are looked up in the customer_id columns,
 /// rather than every id being gathered.
-fn customer_ids(data: &Loaded) -> Result<Vec<String>> {
+fn customer_ids(data: &Loaded, shown: &[(&'static str, Displayed)]) -> Result<Vec<String>> {
     let mut words: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    for src in data.sources() {
-        for c in DISPLAYED_TEXT {
-            let Ok(column) = src.frame.column(c) else { continue };
-            let distinct = column.as_materialized_series().unique()?;
-            for v in distinct.str()?.iter().flatten() {
+    for (_, columns) in shown {
+        for (_, values) in columns {
+            for v in values {
                 words.extend(crate::redact::words(v).map(|(_, w)| w.to_string()));
             }
         }
+    }
+    for src in data.sources() {
         for issue in &src.meta.issues {
             words.extend(crate::redact::words(&issue.first_value).map(|(_, w)| w.to_string()));
         }
@@ -1135,25 +1147,43 @@ fn negative_durations(frame: &DataFrame, source: &str) -> Result<Vec<QualityIssu
 /// The free-text columns that reach the outputs (drivers, agents, teams, queues).
 const DISPLAYED_TEXT: [&str; 8] = ["reason", "sub_reason", "product", "location", "agent", "team", "queue", "comment"];
 
-/// E-mail addresses and phone numbers in displayed text are replaced (crate::redact).
-fn redact_text(frame: &mut DataFrame, redactor: &crate::redact::Redactor) -> Result<()> {
+/// The distinct values of each displayed text column of a frame.
+type Displayed = Vec<(&'static str, Vec<String>)>;
+
+/// Found once per input, in its loading thread: the customer-id lookup and the
+/// redaction look at each distinct value once, not at every row.
+fn displayed(frame: &DataFrame) -> Result<Displayed> {
+    let mut out = Vec::new();
     for c in DISPLAYED_TEXT {
         let Ok(column) = frame.column(c) else { continue };
-        let ca = column.str()?;
-        // Each distinct value is looked at once.
-        let mut seen: rustc_hash::FxHashMap<&str, Option<String>> = rustc_hash::FxHashMap::default();
-        for v in ca.iter().flatten() {
-            seen.entry(v).or_insert_with(|| match redactor.clean(v) {
-                std::borrow::Cow::Owned(o) => Some(o),
+        let distinct: rustc_hash::FxHashSet<&str> = column.str()?.iter().flatten().collect();
+        out.push((c, distinct.into_iter().map(str::to_string).collect()));
+    }
+    Ok(out)
+}
+
+/// E-mail addresses and phone numbers in displayed text are replaced (crate::redact);
+/// a column is rewritten only when one of its distinct values (`shown`) changes.
+fn redact_text(
+    frame: &mut DataFrame,
+    shown: &[(&'static str, Vec<String>)],
+    redactor: &crate::redact::Redactor,
+) -> Result<()> {
+    for (c, values) in shown {
+        let changed: rustc_hash::FxHashMap<&str, String> = values
+            .iter()
+            .filter_map(|v| match redactor.clean(v) {
+                std::borrow::Cow::Owned(o) => Some((v.as_str(), o)),
                 std::borrow::Cow::Borrowed(_) => None,
-            });
-        }
-        if seen.values().all(Option::is_none) {
+            })
+            .collect();
+        if changed.is_empty() {
             continue;
         }
+        let ca = frame.column(c)?.str()?;
         let cleaned: StringChunked =
-            ca.iter().map(|v| v.map(|v| seen[v].clone().unwrap_or_else(|| v.to_string()))).collect();
-        frame.replace(c, cleaned.with_name(c.into()).into_column())?;
+            ca.iter().map(|v| v.map(|v| changed.get(v).cloned().unwrap_or_else(|| v.to_string()))).collect();
+        frame.replace(c, cleaned.with_name((*c).into()).into_column())?;
     }
     Ok(())
 }
