@@ -5,13 +5,11 @@ use crate::load::Loaded;
 use anyhow::Result;
 use chrono::Datelike;
 use polars::prelude::*;
-use std::collections::HashSet;
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-fn ids(frame: &DataFrame, filter: Expr, column: &str) -> Result<Vec<String>> {
-    let df = frame.clone().lazy().filter(filter.and(col(column).is_not_null())).select([col(column)]).collect()?;
-    Ok(df.column(column)?.str()?.iter().flatten().map(str::to_string).collect())
+fn ids(frame: &DataFrame, filter: Expr, column: &str) -> Result<DataFrame> {
+    Ok(frame.clone().lazy().filter(filter.and(col(column).is_not_null())).select([col(column)]).collect()?)
 }
 
 pub fn compute(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
@@ -21,13 +19,17 @@ pub fn compute(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
     if t.is_none() && c.is_none() {
         return Ok(vec![MetricValue::not_available(id, vec!["tickets.customer_id or calls.customer_id".into()])]);
     }
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut frames = Vec::new();
     if let Some(t) = t {
-        seen.extend(ids(&t.frame, ctx.window.contains("created_at"), "customer_id")?);
+        frames.push(ids(&t.frame, ctx.window.contains("created_at"), "customer_id")?);
     }
     if let Some(c) = c {
         let m = super::calls_masks(c, ctx.window, &ctx.cfg.calls);
-        seen.extend(ids(&c.frame, m.offered, "customer_id")?);
+        frames.push(ids(&c.frame, m.offered, "customer_id")?);
+    }
+    let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
+    for f in &frames {
+        seen.extend(f.column("customer_id")?.str()?.iter().flatten());
     }
     Ok(vec![MetricValue::count(id, seen.len() as f64)])
 }
