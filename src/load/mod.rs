@@ -288,22 +288,37 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
             i
         }));
         let file_start = height;
-        for k in 0..raw.chunks() {
-            let df = raw.chunk(k).with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
-            let columns: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
-            match &first_columns {
-                None => first_columns = Some(columns),
-                Some(first) if *first != columns => bail!(
-                    "`{}` ({name}): its columns differ from the first file's: {} vs {}",
-                    path.display(),
-                    columns.join(", "),
-                    first.join(", ")
-                ),
-                Some(_) => {}
+        // Chunk k + 1 is parsed (by polars, on its threads) while chunk k is typed.
+        std::thread::scope(|scope| -> Result<()> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<DataFrame>>(1);
+            scope.spawn(move || {
+                for k in 0..raw.chunks() {
+                    let parsed = raw.chunk(k);
+                    let failed = parsed.is_err();
+                    // A closed channel: the typing side stopped on an error.
+                    if tx.send(parsed).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            for df in rx {
+                let df = df.with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
+                let columns: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+                match &first_columns {
+                    None => first_columns = Some(columns),
+                    Some(first) if *first != columns => bail!(
+                        "`{}` ({name}): its columns differ from the first file's: {} vs {}",
+                        path.display(),
+                        columns.join(", "),
+                        first.join(", ")
+                    ),
+                    Some(_) => {}
+                }
+                typer.chunk(&df, height)?;
+                height += df.height();
             }
-            typer.chunk(&df, height)?;
-            height += df.height();
-        }
+            Ok(())
+        })?;
         if height == file_start {
             notes.push(format!("`{}` has no data rows", path.display()));
         }
