@@ -456,6 +456,10 @@ impl<'p> Typer<'p> {
         let profile_name = profile_name.as_str();
         let height = raw.height();
         keep.resize(offset + height, true);
+        // Typed columns (Parquet) go to the canonical columns that read them as they are;
+        // every other use reads them as text.
+        let (raw, mut typed_in) = typed_columns(raw, profile, cols, clock)?;
+        let raw = &raw;
         let present: Vec<String> = raw.get_column_names().iter().map(|c| c.to_string()).collect();
         let mut typed: Vec<Column> = Vec::new();
         let mut missing_required = Vec::new();
@@ -516,7 +520,7 @@ impl<'p> Typer<'p> {
                 || profile.values.contains_key(c.name)
                 || profile.durations.contains_key(c.name);
             let src = profile.columns.get(c.name).cloned().unwrap_or_else(|| c.name.to_string());
-            (!mapped && present.contains(&src)).then_some((c.name, src))
+            (!mapped && !typed_in.contains_key(c.name) && present.contains(&src)).then_some((c.name, src))
         };
         let fast_text: Vec<(&str, String)> =
             cols.iter().filter(|c| c.kind == Kind::Text).filter_map(|c| direct(&c)).collect();
@@ -569,34 +573,24 @@ impl<'p> Typer<'p> {
             let mut empty = std::mem::take(&mut state[ci].empty);
             (bad.base, empty.base) = (offset, offset);
             let (bad_before, empty_before) = (bad.rows.len(), empty.rows.len());
-            let values: Option<(Series, String)> = match col.kind {
-                Kind::Timestamp | Kind::Date => {
-                    if let Some(d) = profile.datetimes.get(col.name) {
-                        datetime_column(d, &text_of, &mut bad, ptz, col.name)?
-                            .map(|(v, src)| (Series::new(col.name.into(), v), src))
-                    } else if profile.after.contains_key(col.name) {
-                        None // computed below, once its base is typed
-                    } else if let Some((ca, source)) = plain_source(col.name) {
-                        let v: Int64Chunked = cells(ca, nulls)
-                            .enumerate()
-                            .map(|(i, o)| {
-                                let s = o?;
-                                let r = parse::timestamp(s, clock);
-                                if r.is_none() {
-                                    bad.note(i, s);
-                                }
-                                r
-                            })
-                            .collect();
-                        Some((v.with_name(col.name.into()).into_series(), source))
-                    } else {
-                        text_column(col.name)?.map(|t| {
-                            let v: Vec<Option<i64>> = t
-                                .values
-                                .iter()
+            let values: Option<(Series, String)> = if let Some((series, source, unread)) = typed_in.remove(col.name) {
+                for (i, v) in unread {
+                    bad.note(i, &v);
+                }
+                Some((series, source))
+            } else {
+                match col.kind {
+                    Kind::Timestamp | Kind::Date => {
+                        if let Some(d) = profile.datetimes.get(col.name) {
+                            datetime_column(d, &text_of, &mut bad, ptz, col.name)?
+                                .map(|(v, src)| (Series::new(col.name.into(), v), src))
+                        } else if profile.after.contains_key(col.name) {
+                            None // computed below, once its base is typed
+                        } else if let Some((ca, source)) = plain_source(col.name) {
+                            let v: Int64Chunked = cells(ca, nulls)
                                 .enumerate()
                                 .map(|(i, o)| {
-                                    let s = (*o)?;
+                                    let s = o?;
                                     let r = parse::timestamp(s, clock);
                                     if r.is_none() {
                                         bad.note(i, s);
@@ -604,119 +598,136 @@ impl<'p> Typer<'p> {
                                     r
                                 })
                                 .collect();
-                            (Series::new(col.name.into(), v), t.source)
-                        })
-                    }
-                }
-                Kind::Number => {
-                    if let Some(d) = profile.durations.get(col.name) {
-                        duration_column(d, &text_of, &mut bad, ptz)?
-                            .map(|(v, src)| (Series::new(col.name.into(), v), src))
-                    } else if let Some((text, parsed)) = numbers.remove(col.name) {
-                        let src = &plain_numbers.iter().find(|(c, _)| *c == col.name).expect("listed").1;
-                        let (text, parsed) = (text.str()?, parsed.f64()?);
-                        // Fast path: every value that was there became a finite number.
-                        let clean =
-                            text.null_count() == parsed.null_count() && parsed.iter().flatten().all(f64::is_finite);
-                        let values = if clean {
-                            parsed.clone().with_name(col.name.into()).into_series()
+                            Some((v.with_name(col.name.into()).into_series(), source))
                         } else {
-                            let v: Float64Chunked = text
-                                .iter()
-                                .zip(parsed.iter())
-                                .enumerate()
-                                .map(|(i, (t, v))| match (t, v) {
-                                    (Some(_), Some(v)) if v.is_finite() => Some(v),
-                                    (Some(t), _) => {
-                                        bad.note(i, t);
-                                        None
-                                    }
-                                    (None, _) => None,
-                                })
-                                .collect();
-                            v.with_name(col.name.into()).into_series()
-                        };
-                        Some((values, format!("`{src}`")))
-                    } else {
-                        text_column(col.name)?.map(|t| {
-                            let map = profile.values.get(col.name);
-                            let v: Vec<Option<f64>> = t
-                                .values
-                                .iter()
-                                .enumerate()
-                                .map(|(i, o)| {
-                                    let s = mapped_value((*o)?, map)?;
-                                    let r = if profile.csv.decimal_comma && s.contains(',') {
-                                        parse::number(&s.replace(',', "."))
-                                    } else {
-                                        parse::number(s)
-                                    };
-                                    if r.is_none() {
-                                        bad.note(i, s);
-                                    }
-                                    r
-                                })
-                                .collect();
-                            (Series::new(col.name.into(), v), t.source)
-                        })
-                    }
-                }
-                Kind::Bool => text_column_cells(col.name)?.map(|(cells, source)| {
-                    let map = profile.values.get(col.name);
-                    let v: BooleanChunked = cells
-                        .enumerate()
-                        .map(|(i, o)| {
-                            let s = mapped_value(o?, map)?;
-                            let r = match &profile.booleans {
-                                Some(b) if b.yes.iter().any(|y| y.eq_ignore_ascii_case(s)) => Some(true),
-                                Some(b) if b.no.iter().any(|n| n.eq_ignore_ascii_case(s)) => Some(false),
-                                _ => parse::boolean(s),
-                            };
-                            if r.is_none() {
-                                bad.note(i, s);
-                            }
-                            r
-                        })
-                        .collect();
-                    (v.with_name(col.name.into()).into_series(), source)
-                }),
-                Kind::Text if fast.contains_key(col.name) => {
-                    let src = &fast_text.iter().find(|(c, _)| *c == col.name).expect("listed").1;
-                    Some((fast.remove(col.name).expect("listed"), format!("`{src}`")))
-                }
-                Kind::Text | Kind::Code => text_column_cells(col.name)?.map(|(cells, source)| {
-                    let map = profile.values.get(col.name);
-                    let vocab = (col.kind == Kind::Code).then(|| schema::vocabulary(col.name)).flatten();
-                    let mut unknown = std::mem::take(&mut state[ci].unknown);
-                    unknown.base = offset;
-                    let unknown_before = unknown.rows.len();
-                    // Once per distinct text: the value map, the code's spelling, the vocabulary.
-                    let mut seen: rustc_hash::FxHashMap<&str, u32> = Default::default();
-                    let mut distinct: Vec<(Option<std::borrow::Cow<str>>, bool)> = Vec::new();
-                    let at: Vec<Option<u32>> = cells
-                        .enumerate()
-                        .map(|(i, o)| {
-                            let raw = o?;
-                            let k = *seen.entry(raw).or_insert_with(|| {
-                                distinct.push(typed_text(raw, map, col.kind == Kind::Code, vocab));
-                                (distinct.len() - 1) as u32
-                            });
-                            if distinct[k as usize].1 {
-                                unknown.note(i, raw);
-                            }
-                            Some(k)
-                        })
-                        .collect();
-                    let v: StringChunked =
-                        at.iter().map(|k| k.and_then(|k| distinct[k as usize].0.as_deref())).collect();
-                    if let Some((_, None)) = vocab.filter(|_| col.required) {
-                        for &i in &unknown.rows[unknown_before..] {
-                            keep[i] = false;
+                            text_column(col.name)?.map(|t| {
+                                let v: Vec<Option<i64>> = t
+                                    .values
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, o)| {
+                                        let s = (*o)?;
+                                        let r = parse::timestamp(s, clock);
+                                        if r.is_none() {
+                                            bad.note(i, s);
+                                        }
+                                        r
+                                    })
+                                    .collect();
+                                (Series::new(col.name.into(), v), t.source)
+                            })
                         }
                     }
-                    state[ci].unknown = unknown;
-                    (v.with_name(col.name.into()).into_series(), source)
-                }),
+                    Kind::Number => {
+                        if let Some(d) = profile.durations.get(col.name) {
+                            duration_column(d, &text_of, &mut bad, ptz)?
+                                .map(|(v, src)| (Series::new(col.name.into(), v), src))
+                        } else if let Some((text, parsed)) = numbers.remove(col.name) {
+                            let src = &plain_numbers.iter().find(|(c, _)| *c == col.name).expect("listed").1;
+                            let (text, parsed) = (text.str()?, parsed.f64()?);
+                            // Fast path: every value that was there became a finite number.
+                            let clean =
+                                text.null_count() == parsed.null_count() && parsed.iter().flatten().all(f64::is_finite);
+                            let values = if clean {
+                                parsed.clone().with_name(col.name.into()).into_series()
+                            } else {
+                                let v: Float64Chunked = text
+                                    .iter()
+                                    .zip(parsed.iter())
+                                    .enumerate()
+                                    .map(|(i, (t, v))| match (t, v) {
+                                        (Some(_), Some(v)) if v.is_finite() => Some(v),
+                                        (Some(t), _) => {
+                                            bad.note(i, t);
+                                            None
+                                        }
+                                        (None, _) => None,
+                                    })
+                                    .collect();
+                                v.with_name(col.name.into()).into_series()
+                            };
+                            Some((values, format!("`{src}`")))
+                        } else {
+                            text_column(col.name)?.map(|t| {
+                                let map = profile.values.get(col.name);
+                                let v: Vec<Option<f64>> = t
+                                    .values
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, o)| {
+                                        let s = mapped_value((*o)?, map)?;
+                                        let r = if profile.csv.decimal_comma && s.contains(',') {
+                                            parse::number(&s.replace(',', "."))
+                                        } else {
+                                            parse::number(s)
+                                        };
+                                        if r.is_none() {
+                                            bad.note(i, s);
+                                        }
+                                        r
+                                    })
+                                    .collect();
+                                (Series::new(col.name.into(), v), t.source)
+                            })
+                        }
+                    }
+                    Kind::Bool => text_column_cells(col.name)?.map(|(cells, source)| {
+                        let map = profile.values.get(col.name);
+                        let v: BooleanChunked = cells
+                            .enumerate()
+                            .map(|(i, o)| {
+                                let s = mapped_value(o?, map)?;
+                                let r = match &profile.booleans {
+                                    Some(b) if b.yes.iter().any(|y| y.eq_ignore_ascii_case(s)) => Some(true),
+                                    Some(b) if b.no.iter().any(|n| n.eq_ignore_ascii_case(s)) => Some(false),
+                                    _ => parse::boolean(s),
+                                };
+                                if r.is_none() {
+                                    bad.note(i, s);
+                                }
+                                r
+                            })
+                            .collect();
+                        (v.with_name(col.name.into()).into_series(), source)
+                    }),
+                    Kind::Text if fast.contains_key(col.name) => {
+                        let src = &fast_text.iter().find(|(c, _)| *c == col.name).expect("listed").1;
+                        Some((fast.remove(col.name).expect("listed"), format!("`{src}`")))
+                    }
+                    Kind::Text | Kind::Code => text_column_cells(col.name)?.map(|(cells, source)| {
+                        let map = profile.values.get(col.name);
+                        let vocab = (col.kind == Kind::Code).then(|| schema::vocabulary(col.name)).flatten();
+                        let mut unknown = std::mem::take(&mut state[ci].unknown);
+                        unknown.base = offset;
+                        let unknown_before = unknown.rows.len();
+                        // Once per distinct text: the value map, the code's spelling, the vocabulary.
+                        let mut seen: rustc_hash::FxHashMap<&str, u32> = Default::default();
+                        let mut distinct: Vec<(Option<std::borrow::Cow<str>>, bool)> = Vec::new();
+                        let at: Vec<Option<u32>> = cells
+                            .enumerate()
+                            .map(|(i, o)| {
+                                let raw = o?;
+                                let k = *seen.entry(raw).or_insert_with(|| {
+                                    distinct.push(typed_text(raw, map, col.kind == Kind::Code, vocab));
+                                    (distinct.len() - 1) as u32
+                                });
+                                if distinct[k as usize].1 {
+                                    unknown.note(i, raw);
+                                }
+                                Some(k)
+                            })
+                            .collect();
+                        let v: StringChunked =
+                            at.iter().map(|k| k.and_then(|k| distinct[k as usize].0.as_deref())).collect();
+                        if let Some((_, None)) = vocab.filter(|_| col.required) {
+                            for &i in &unknown.rows[unknown_before..] {
+                                keep[i] = false;
+                            }
+                        }
+                        state[ci].unknown = unknown;
+                        (v.with_name(col.name.into()).into_series(), source)
+                    }),
+                }
             };
             (state[ci].bad, state[ci].empty) = (bad, empty);
             let Some((series, source)) = values else {
@@ -1317,31 +1328,132 @@ fn coverage(frame: &DataFrame, time_col: &str, tz: Tz) -> Result<Option<(String,
     })
 }
 
-/// Parquet timestamps as the text the loader reads: ISO 8601 with `Z` for instants
-/// (a time zone in the file), without it for local times (read in the profile's zone).
-fn parquet_times_as_text(mut df: DataFrame) -> Result<DataFrame> {
-    let names: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
-    for n in names {
-        let DataType::Datetime(unit, tz) = df.column(&n)?.dtype().clone() else { continue };
-        let per_ms = match unit {
-            TimeUnit::Nanoseconds => 1_000_000,
-            TimeUnit::Microseconds => 1_000,
-            TimeUnit::Milliseconds => 1,
-        };
-        let suffix = if tz.is_some() { "Z" } else { "" };
-        let raw = df.column(&n)?.cast(&DataType::Int64)?;
-        let text: StringChunked = raw
-            .i64()?
-            .iter()
-            .map(|v| {
-                let ms = v?.div_euclid(per_ms);
-                let t = chrono::DateTime::from_timestamp_millis(ms)?;
-                Some(format!("{}{suffix}", t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f")))
-            })
-            .collect();
-        df.replace(&n, text.with_name(n.as_str().into()).into_column())?;
+/// Canonical columns typed straight from typed source columns, with the values they
+/// could not take: (the values, their source, the unread values by row).
+type TypedIn = std::collections::HashMap<&'static str, (Series, String, Vec<(usize, String)>)>;
+
+/// Typed source columns (Parquet): a canonical column that reads one as it is takes its
+/// values — numbers as f64 (NaN and infinities unread), timestamps as epoch ms (a zoned
+/// column is UTC, a naive one local time in `clock`'s timezone), dates as local
+/// midnight, booleans. The source columns any other use reads (a split, a value map, a
+/// datetime format, a text column) become text, as CSV's would be.
+fn typed_columns(
+    raw: &DataFrame,
+    profile: &Profile,
+    cols: &[schema::Col],
+    clock: &mut LocalClock,
+) -> Result<(DataFrame, TypedIn)> {
+    let mut typed = TypedIn::new();
+    if raw.dtypes().iter().all(|d| *d == DataType::String) {
+        return Ok((raw.clone(), typed));
     }
-    Ok(df)
+    let mut as_text: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    as_text.extend(profile.split.values().map(|s| s.column.clone()));
+    for d in profile.datetimes.values() {
+        as_text.extend([&d.column, &d.date, &d.time].into_iter().flatten().cloned());
+    }
+    for d in profile.durations.values() {
+        as_text.extend([&d.column, &d.start, &d.end].into_iter().flatten().cloned());
+    }
+    as_text.extend(profile.after.values().map(|a| a.column.clone()));
+    if let Some(e) = &profile.event_log {
+        as_text.insert(e.order_by.clone());
+    }
+    for c in cols {
+        let src = profile.columns.get(c.name).cloned().unwrap_or_else(|| c.name.to_string());
+        if profile.values.contains_key(c.name) {
+            as_text.insert(src);
+            continue;
+        }
+        let elsewhere = profile.constants.contains_key(c.name)
+            || profile.split.contains_key(c.name)
+            || profile.durations.contains_key(c.name)
+            || profile.datetimes.contains_key(c.name)
+            || profile.after.contains_key(c.name);
+        let Ok(column) = raw.column(&src) else { continue };
+        if elsewhere || *column.dtype() == DataType::String {
+            continue;
+        }
+        let mut unread = Vec::new();
+        let series = match (c.kind, column.dtype().clone()) {
+            (Kind::Number, dt) if dt.is_primitive_numeric() && !as_text.contains(&src) => {
+                let v = column.cast(&DataType::Float64)?;
+                let v: Float64Chunked = v
+                    .f64()?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| match v {
+                        Some(x) if !x.is_finite() => {
+                            unread.push((i, x.to_string()));
+                            None
+                        }
+                        v => v,
+                    })
+                    .collect();
+                v.into_series()
+            }
+            (Kind::Timestamp | Kind::Date, DataType::Datetime(unit, tz)) if !as_text.contains(&src) => {
+                let per_ms = match unit {
+                    TimeUnit::Nanoseconds => 1_000_000,
+                    TimeUnit::Microseconds => 1_000,
+                    TimeUnit::Milliseconds => 1,
+                };
+                let v = column.cast(&DataType::Int64)?;
+                let v: Int64Chunked = v
+                    .i64()?
+                    .iter()
+                    .map(|v| {
+                        let ms = v?.div_euclid(per_ms);
+                        chrono::DateTime::from_timestamp_millis(ms)?;
+                        Some(if tz.is_some() { ms } else { clock.to_utc_ms(ms) })
+                    })
+                    .collect();
+                v.into_series()
+            }
+            (Kind::Timestamp | Kind::Date, DataType::Date) if !as_text.contains(&src) => {
+                let v = column.cast(&DataType::Int32)?;
+                let v: Int64Chunked = v.i32()?.iter().map(|d| Some(clock.to_utc_ms(d? as i64 * 86_400_000))).collect();
+                v.into_series()
+            }
+            (Kind::Bool, DataType::Boolean) if !as_text.contains(&src) => column.as_materialized_series().clone(),
+            _ => {
+                as_text.insert(src);
+                continue;
+            }
+        };
+        typed.insert(c.name, (series.with_name(c.name.into()), format!("`{src}`"), unread));
+    }
+    let mut out = raw.clone();
+    for name in &as_text {
+        let Ok(column) = raw.column(name) else { continue };
+        let text = match column.dtype() {
+            DataType::String => continue,
+            DataType::Datetime(unit, tz) => datetime_text(column, *unit, tz.is_some())?,
+            _ => column.cast(&DataType::String)?.str()?.clone(),
+        };
+        out.replace(name, text.with_name(name.as_str().into()).into_column())?;
+    }
+    Ok((out, typed))
+}
+
+/// A typed datetime column as ISO 8601 text (`Z` when zoned), for the uses that read text.
+fn datetime_text(column: &Column, unit: TimeUnit, zoned: bool) -> Result<StringChunked> {
+    let per_ms = match unit {
+        TimeUnit::Nanoseconds => 1_000_000,
+        TimeUnit::Microseconds => 1_000,
+        TimeUnit::Milliseconds => 1,
+    };
+    let suffix = if zoned { "Z" } else { "" };
+    let raw = column.cast(&DataType::Int64)?;
+    Ok(raw
+        .i64()?
+        .iter()
+        .map(|v| {
+            let ms = v?.div_euclid(per_ms);
+            let t = chrono::DateTime::from_timestamp_millis(ms)?;
+            Some(format!("{}{suffix}", t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f")))
+        })
+        .collect())
 }
 
 /// JSON records gathered as text columns, in the order keys first appear.
@@ -1476,8 +1588,7 @@ fn read_raw(
                 .filter(|n| wanted.iter().any(|w| w == n.as_str()))
                 .map(|n| col(n.clone()))
                 .collect();
-            let df = lf.select(keep).collect()?;
-            parquet_times_as_text(df)?
+            lf.select(keep).collect()?
         }
         Format::Json => {
             let bytes = std::fs::read(path)?;
@@ -1500,10 +1611,21 @@ fn read_raw(
             records.finish()?
         }
     };
+    // Text, numbers, booleans, dates and times stay as they are (see typed_columns);
+    // anything else is read as its text.
     let schema = df.schema().clone();
     let exprs: Vec<Expr> = schema
         .iter()
-        .map(|(n, dt)| if *dt == DataType::String { col(n.clone()) } else { col(n.clone()).cast(DataType::String) })
+        .map(|(n, dt)| {
+            let kept = dt.is_primitive_numeric()
+                || matches!(dt, DataType::String | DataType::Boolean | DataType::Date)
+                || matches!(dt, DataType::Datetime(..));
+            if kept {
+                col(n.clone())
+            } else {
+                col(n.clone()).cast(DataType::String)
+            }
+        })
         .collect();
     Ok((RawFile::Frame(Some(df.lazy().select(exprs).collect()?)), notes, issues))
 }

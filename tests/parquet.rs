@@ -1,0 +1,53 @@
+//! Parquet's typed columns are taken as they are (no round trip through text): naive
+//! datetimes are local times, dates local midnights, NaN an unread number, integers
+//! read as text where the column is text.
+
+use csreport::config::Config;
+use csreport::load::load_all;
+use polars::prelude::*;
+
+#[test]
+fn typed_columns_are_read_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2026-09-01T10:00:00 in Paris (CEST, UTC+2) = 2026-09-01T08:00:00Z.
+    let local_10h = 1_788_256_800_000i64;
+    let created = Series::new("created_at".into(), [local_10h, local_10h + 3_600_000, local_10h + 7_200_000])
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+        .unwrap();
+    // 2026-09-02 (days since 1970-01-01).
+    let solved = Series::new("solved_at".into(), [20_698i32, 20_698, 20_698]).cast(&DataType::Date).unwrap();
+    let mut df = DataFrame::new_infer_height(vec![
+        Series::new("ticket_id".into(), [101i64, 102, 103]).into_column(),
+        created.into_column(),
+        solved.into_column(),
+        Series::new("agent_replies".into(), [1.0f64, f64::NAN, 2.0]).into_column(),
+        Series::new("escalated".into(), [true, false, true]).into_column(),
+        Series::new("status".into(), ["solved", "Solved", "closed"]).into_column(),
+    ])
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(dir.path().join("t.parquet")).unwrap()).finish(&mut df).unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        "[report]\ntimezone = \"Europe/Paris\"\n[inputs.tickets]\npath = \"t.parquet\"\n",
+    )
+    .unwrap();
+    let cfg = Config::from_file(&dir.path().join("r.toml")).unwrap();
+    let t = load_all(&cfg, dir.path()).unwrap().tickets.unwrap();
+    let f = &t.frame;
+    let ids: Vec<Option<&str>> = f.column("ticket_id").unwrap().str().unwrap().iter().collect();
+    assert_eq!(ids, vec![Some("101"), Some("102"), Some("103")]);
+    let created: Vec<Option<i64>> = f.column("created_at").unwrap().i64().unwrap().iter().collect();
+    assert_eq!(created[0], Some(1_788_249_600_000));
+    assert_eq!(created[2], Some(1_788_249_600_000 + 7_200_000));
+    // Local midnight of 2 September in Paris: 2026-09-01T22:00:00Z.
+    assert_eq!(f.column("solved_at").unwrap().i64().unwrap().get(1), Some(1_788_300_000_000));
+    let replies: Vec<Option<f64>> = f.column("agent_replies").unwrap().f64().unwrap().iter().collect();
+    assert_eq!(replies, vec![Some(1.0), None, Some(2.0)]);
+    let escalated: Vec<Option<bool>> = f.column("escalated").unwrap().bool().unwrap().iter().collect();
+    assert_eq!(escalated, vec![Some(true), Some(false), Some(true)]);
+    let status: Vec<Option<&str>> = f.column("status").unwrap().str().unwrap().iter().collect();
+    assert_eq!(status, vec![Some("solved"), Some("solved"), Some("closed")]);
+    let issue = t.meta.issues.iter().find(|i| i.column == "agent_replies").expect("NaN reported");
+    assert_eq!((issue.count, issue.first_row, issue.first_value.as_str()), (1, 2, "NaN"));
+    assert!(t.meta.mapped_columns.iter().any(|m| m == "created_at ← `created_at`"));
+}
