@@ -306,22 +306,41 @@ fn manifest_stage(
     command: Vec<String>,
     templates: &render::TemplateSet,
 ) -> Result<manifest::Manifest> {
+    // The input files are hashed side by side (hundreds of MB for a large export).
+    let files: Vec<(&str, &config::InputSpec, std::path::PathBuf)> = plan
+        .config
+        .inputs
+        .iter()
+        .flat_map(|(name, spec)| load::resolve_paths(spec, &plan.base_dir).into_iter().map(move |p| (name, spec, p)))
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(files.len().max(1));
+    let mut hashes: Vec<(usize, Result<(u64, String)>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|k| {
+                let files = &files;
+                scope.spawn(move || {
+                    let mine = files.iter().enumerate().skip(k).step_by(workers);
+                    mine.map(|(i, (_, _, path))| (i, manifest::sha256_file(path))).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    hashes.sort_by_key(|(i, _)| *i);
     let mut inputs = Vec::new();
-    for (name, spec) in plan.config.inputs.iter() {
-        let meta = data.sources().find(|s| s.meta.name == name).map(|s| &s.meta);
-        for path in load::resolve_paths(spec, &plan.base_dir) {
-            let (size, sha256) = manifest::sha256_file(&path)?;
-            inputs.push(manifest::Input {
-                name: name.to_string(),
-                path: path.display().to_string(),
-                size,
-                sha256,
-                profile: spec.profile.clone(),
-                rows_read: meta.map_or(0, |m| m.rows_read),
-                rows_kept: meta.map_or(0, |m| m.rows_kept),
-                coverage: meta.and_then(|m| m.coverage.clone()),
-            });
-        }
+    for ((name, spec, path), (_, hash)) in files.iter().zip(hashes) {
+        let meta = data.sources().find(|s| s.meta.name == *name).map(|s| &s.meta);
+        let (size, sha256) = hash?;
+        inputs.push(manifest::Input {
+            name: name.to_string(),
+            path: path.display().to_string(),
+            size,
+            sha256,
+            profile: spec.profile.clone(),
+            rows_read: meta.map_or(0, |m| m.rows_read),
+            rows_kept: meta.map_or(0, |m| m.rows_kept),
+            coverage: meta.and_then(|m| m.coverage.clone()),
+        });
     }
     manifest::Manifest {
         schema_version: manifest::SCHEMA_VERSION,
