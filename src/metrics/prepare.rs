@@ -14,17 +14,13 @@ fn i64s(frame: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
     Ok(frame.column(name)?.i64()?.iter().collect())
 }
 
-fn strs(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    Ok(frame.column(name)?.str()?.iter().map(|s| s.map(str::to_string)).collect())
-}
-
 fn secs(from: &str, to: &str) -> Expr {
     (col(to) - col(from)).cast(DataType::Float64) / lit(1000.0)
 }
 
 /// Local weekday (0 = Monday) and hour of each timestamp.
 fn weekday_hour(ts: &[Option<i64>], tz: Tz) -> (Vec<Option<i32>>, Vec<Option<i32>>) {
-    use chrono::{Datelike, Timelike};
+    const DAY_MS: i64 = 86_400_000;
     let mut wd = Vec::with_capacity(ts.len());
     let mut hr = Vec::with_capacity(ts.len());
     // The UTC offset changes rarely: cache it per UTC hour.
@@ -40,9 +36,10 @@ fn weekday_hour(ts: &[Option<i64>], tz: Tz) -> (Vec<Option<i32>>, Vec<Option<i32
                     .local_minus_utc() as i64;
                     cache = (h, off * 1000);
                 }
-                let local = chrono::DateTime::from_timestamp_millis(t + cache.1).expect("range").naive_utc();
-                wd.push(Some(local.weekday().num_days_from_monday() as i32));
-                hr.push(Some(local.hour() as i32));
+                // 1970-01-01 was a Thursday (3 days after a Monday).
+                let local = t + cache.1;
+                wd.push(Some((local.div_euclid(DAY_MS) + 3).rem_euclid(7) as i32));
+                hr.push(Some((local.rem_euclid(DAY_MS) / 3_600_000) as i32));
             }
             None => {
                 wd.push(None);
@@ -230,8 +227,8 @@ fn prepare_calls(c: &mut Source, tz: Tz) -> Result<()> {
     let (wd, hr) = weekday_hour(&offered, tz);
     add(&mut c.frame, Series::new("weekday".into(), wd))?;
     add(&mut c.frame, Series::new("hour".into(), hr))?;
-    let inbound = if c.has("direction") {
-        strs(&c.frame, "direction")?.into_iter().map(|d| d.is_none_or(|d| d == "inbound")).collect()
+    let inbound: Vec<bool> = if c.has("direction") {
+        c.frame.column("direction")?.str()?.iter().map(|d| d.is_none_or(|d| d == "inbound")).collect()
     } else {
         vec![true; offered.len()]
     };
