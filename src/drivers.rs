@@ -328,6 +328,7 @@ pub fn compute(
             days: period.days() as f64,
             as_of: cur.end,
             keep_samples: false,
+            breakdowns: true,
         };
         crate::metrics::volume::weekday_hour(data, &ctx)?.map(|b| {
             let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];

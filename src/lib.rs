@@ -97,7 +97,9 @@ struct Sets {
 impl Sets {
     fn compute(data: &load::Loaded, p: &plan::ReportPlan) -> Result<Sets> {
         let as_of = p.as_of.timestamp_millis();
-        // The compared periods keep their duration samples (for the Mann–Whitney test).
+        // The compared periods keep their duration samples (for the Mann–Whitney test)
+        // and every breakdown; the trend's other periods need their scalar metrics and
+        // the channel mix.
         let compared = [&p.period, &p.previous, &p.year_ago];
         let mut todo: Vec<&period::Period> = Vec::new();
         for period in compared.into_iter().chain(p.trend.iter()) {
@@ -118,7 +120,7 @@ impl Sets {
                             .into_iter()
                             .map(|period| {
                                 let keep = compared.contains(&period);
-                                let set = metrics::compute_with(data, &p.config, period, as_of, keep)
+                                let set = metrics::compute_with(data, &p.config, period, as_of, keep, keep)
                                     .with_context(|| format!("computing {period}"));
                                 (period.to_string(), set)
                             })

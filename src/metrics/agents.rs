@@ -283,8 +283,10 @@ pub fn compute(
 ) -> Result<(Vec<MetricValue>, Vec<Breakdown>)> {
     let m = &ctx.cfg.metrics;
     let mut breakdowns = Vec::new();
-    breakdowns.extend(table(data, ctx, "agent", m.min_n_agent)?);
-    breakdowns.extend(table(data, ctx, "team", m.min_n_team)?);
+    if ctx.breakdowns {
+        breakdowns.extend(table(data, ctx, "agent", m.min_n_agent)?);
+        breakdowns.extend(table(data, ctx, "team", m.min_n_team)?);
+    }
     let mut out = utilization(data, ctx)?;
     match workload(data, ctx)? {
         Some((b, cv)) => {

@@ -222,23 +222,29 @@ pub struct Ctx<'a> {
     pub as_of: i64,
     /// Keep duration samples for significance tests.
     pub keep_samples: bool,
+    /// Compute every breakdown. A trend-only period needs its scalar metrics and the
+    /// channel mix (its chart); its other breakdowns would never be shown.
+    pub breakdowns: bool,
 }
 
 pub fn compute(data: &Loaded, cfg: &Config, period: &crate::period::Period, as_of: i64) -> Result<MetricSet> {
-    compute_with(data, cfg, period, as_of, false)
+    compute_with(data, cfg, period, as_of, false, true)
 }
 
-/// `compute`, keeping the duration samples behind each duration metric when asked.
+/// `compute`, keeping the duration samples behind each duration metric when asked, and
+/// only the scalar metrics and the channel mix unless `breakdowns`.
 pub fn compute_with(
     data: &Loaded,
     cfg: &Config,
     period: &crate::period::Period,
     as_of: i64,
     keep_samples: bool,
+    breakdowns: bool,
 ) -> Result<MetricSet> {
     let tz = cfg.timezone()?;
     let (start, end) = period.bounds_ms(tz);
-    let ctx = Ctx { cfg, period, window: Window { start, end }, days: period.days() as f64, as_of, keep_samples };
+    let window = Window { start, end };
+    let ctx = Ctx { cfg, period, window, days: period.days() as f64, as_of, keep_samples, breakdowns };
     let mut found: BTreeMap<String, MetricValue> = BTreeMap::new();
     let mut breakdowns: BTreeMap<String, Breakdown> = BTreeMap::new();
     let put = |found: &mut BTreeMap<String, MetricValue>, v: Vec<MetricValue>| {
@@ -266,7 +272,7 @@ pub fn compute_with(
         put(&mut found, calls::compute(c, &ctx)?);
     }
     put(&mut found, volume::compute(data, &ctx)?);
-    if let Some(b) = volume::weekday_hour(data, &ctx)? {
+    if let Some(b) = ctx.breakdowns.then(|| volume::weekday_hour(data, &ctx)).transpose()?.flatten() {
         breakdowns.insert(b.id.clone(), b);
     }
     let (solved, answered) = (found.get("tickets_solved").cloned(), found.get("calls_answered").cloned());

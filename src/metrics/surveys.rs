@@ -98,6 +98,9 @@ pub fn compute(s: &Source, data: &Loaded, ctx: &Ctx) -> Result<(Vec<MetricValue>
         ces.parts.insert("agree_pct".into(), n("ces_agree") / n("ces_n") * 100.0);
     }
     let out = vec![csat, nps, ces, response_rate(s, data, ctx)?];
+    if !ctx.breakdowns {
+        return Ok((out, vec![]));
+    }
     let by = |id: &str, dim: &str, kind: &str| -> Result<Breakdown> { per_group(s, ctx, id, dim, kind) };
     Ok((
         out,

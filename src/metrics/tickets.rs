@@ -206,8 +206,11 @@ pub fn compute(t: &Source, ctx: &Ctx) -> Result<(Vec<MetricValue>, Vec<Breakdown
         }
         super::attach_samples(&t.frame, &mut out, specs)?;
     }
-    let mut breakdowns = vec![channel_mix(t, ctx, n("created"))?, backlog_age(t, ctx)?];
-    breakdowns.push(sla_by_priority(t, ctx, fr_masks, res_masks)?);
+    let mut breakdowns = vec![channel_mix(t, ctx, n("created"))?];
+    if ctx.breakdowns {
+        breakdowns.push(backlog_age(t, ctx)?);
+        breakdowns.push(sla_by_priority(t, ctx, fr_masks, res_masks)?);
+    }
     Ok((out, breakdowns))
 }
 
