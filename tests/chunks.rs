@@ -1,10 +1,13 @@
-//! A tickets export longer than two chunks of rows (CSV is parsed and typed
-//! `CHUNK_ROWS` rows at a time): every finding counts rows of every chunk and names the
-//! first by its row in the file, whichever chunk it is in.
+//! A tickets export longer than two blocks (CSV is read, checked, parsed and typed
+//! `BLOCK_BYTES` at a time): every finding counts rows of every block and names the first
+//! by its row in the file, whichever block it is in; a quoted value with line breaks that
+//! runs past a block's end is read whole; errors and encodings found in a later block
+//! name the place in the whole file.
 
 use csreport::config::Config;
-use csreport::load::{load_all, CHUNK_ROWS};
+use csreport::load::{load_all, Loaded, BLOCK_BYTES};
 use std::fmt::Write;
+use std::path::Path;
 
 const START: i64 = 1_788_220_800; // 2026-09-01T00:00:00Z
 
@@ -13,32 +16,66 @@ fn created(r: usize) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-#[test]
-fn findings_and_rows_are_counted_across_chunks() {
-    let c = CHUNK_ROWS;
-    let n = 2 * c + 1000;
-    let mut csv = String::from("ticket_id,created_at,status,channel\n");
-    for r in 0..n {
-        let id = if r == c + 5 { 1_000_007 } else { 1_000_000 + r };
-        let created = match r {
-            _ if r == 3 || r == c + 1 || r == 2 * c + 2 => "not a date".to_string(),
-            _ if r == c => String::new(),
-            _ => created(r),
-        };
-        let status = if r == 2 * c - 1 { "weird" } else { "solved" };
-        let channel = if r == 10 || r == 2 * c + 10 { "fax" } else { "email" };
-        if r == c + 100 {
-            writeln!(csv, "{id},{created}").unwrap(); // a short row
-        } else {
-            writeln!(csv, "{id},{created},{status},{channel}").unwrap();
-        }
+/// Rows of 42 bytes (`1000000,2026-09-01T00:00:00Z,solved,email,x`, 44 with the
+/// subject) until the file is `blocks` blocks long. `row` may rewrite a row's fields.
+fn write_csv(blocks: f64, mut row: impl FnMut(usize, &mut Vec<String>, usize)) -> (String, usize) {
+    let mut csv = String::from("ticket_id,created_at,status,channel,reason\n");
+    let mut r = 0;
+    while (csv.len() as f64) < blocks * BLOCK_BYTES as f64 {
+        let mut fields = vec![(1_000_000 + r).to_string(), created(r), "solved".into(), "email".into(), "x".into()];
+        row(r, &mut fields, csv.len());
+        writeln!(csv, "{}", fields.join(",")).unwrap();
+        r += 1;
     }
+    (csv, r)
+}
+
+fn load(dir: &Path, csv: &[u8], profile: Option<&str>) -> anyhow::Result<Loaded> {
+    std::fs::write(dir.join("t.csv"), csv).unwrap();
+    let mut toml = "[report]\ntimezone = \"UTC\"\n[inputs.tickets]\npath = \"t.csv\"\n".to_string();
+    if let Some(p) = profile {
+        std::fs::write(dir.join("p.toml"), p).unwrap();
+        toml.push_str("profile = \"p.toml\"\n");
+    }
+    std::fs::write(dir.join("r.toml"), toml).unwrap();
+    let cfg = Config::from_file(&dir.join("r.toml")).unwrap();
+    load_all(&cfg, dir)
+}
+
+#[test]
+fn findings_and_rows_are_counted_across_blocks() {
+    // About 200k rows a block: rows 250k and 450k are in the second and third.
+    let (b2, b3) = (250_000, 450_000);
+    let mut straddler = None;
+    let (csv, n) = write_csv(2.5, |r, f, at| {
+        if r == b2 + 5 {
+            f[0] = "1000007".into(); // a repeat of row 8's id
+        }
+        match r {
+            _ if r == 3 || r == b2 + 1 || r == b3 + 2 => f[1] = "not a date".into(),
+            _ if r == b2 => f[1] = String::new(),
+            _ => {}
+        }
+        if r == b3 - 1 {
+            f[2] = "weird".into();
+        }
+        if r == 10 || r == b3 + 10 {
+            f[3] = "fax".into();
+        }
+        if r == b2 + 100 {
+            f.truncate(2); // a short row
+        }
+        // A subject with line breaks that starts just before the first block ends and
+        // ends after it.
+        if straddler.is_none() && at + 200 > BLOCK_BYTES {
+            f[4] = format!("\"first line\n{}\nlast, \"\"quoted\"\" line\"", "y".repeat(300));
+            assert!(at + 60 < BLOCK_BYTES && at + f[4].len() > BLOCK_BYTES);
+            straddler = Some(r);
+        }
+    });
+    let straddler = straddler.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("t.csv"), csv).unwrap();
-    std::fs::write(dir.path().join("r.toml"), "[report]\ntimezone = \"UTC\"\n[inputs.tickets]\npath = \"t.csv\"\n")
-        .unwrap();
-    let cfg = Config::from_file(&dir.path().join("r.toml")).unwrap();
-    let data = load_all(&cfg, dir.path()).unwrap();
+    let data = load(dir.path(), csv.as_bytes(), None).unwrap();
     let t = data.tickets.unwrap();
     let found: Vec<(&str, u64, u64, &str, bool)> = t
         .meta
@@ -46,21 +83,75 @@ fn findings_and_rows_are_counted_across_chunks() {
         .iter()
         .map(|i| (i.column.as_str(), i.count, i.first_row, i.first_value.as_str(), i.rows_dropped))
         .collect();
-    let (c1, n1) = (c as u64, n as u64);
+    let (b2r, b3r) = (b2 as u64, b3 as u64);
     assert_eq!(
         found,
         vec![
-            ("(row)", 1, c1 + 101, "", false),
+            ("(row)", 1, b2r + 101, "", false),
             ("created_at", 3, 4, "not a date", true),
-            ("created_at", 1, c1 + 1, "", true),
-            ("status", 1, 2 * c1, "weird", false),
+            ("created_at", 1, b2r + 1, "", true),
+            ("status", 1, b3r, "weird", false),
             ("channel", 2, 11, "fax", false),
-            ("ticket_id", 1, c1 + 6, "1000007", true),
+            ("ticket_id", 1, b2r + 6, "1000007", true),
         ]
     );
-    assert_eq!((t.meta.rows_read, t.meta.rows_kept), (n1, n1 - 5));
-    // The last row, typed in the third chunk.
+    assert_eq!((t.meta.rows_read, t.meta.rows_kept), (n as u64, n as u64 - 5));
+    // The row that ran past the first block, whole: one row before it (row 4) was dropped.
+    let subject = t.frame.column("reason").unwrap().str().unwrap().get(straddler - 1).map(str::to_string);
+    assert_eq!(subject, Some(format!("first line\n{}\nlast, \"quoted\" line", "y".repeat(300))));
+    let id = t.frame.column("ticket_id").unwrap().str().unwrap().get(straddler - 1).map(str::to_string);
+    assert_eq!(id, Some((1_000_000 + straddler).to_string()));
+    // The last row, typed in the third block.
     let last = t.frame.column("created_at").unwrap().i64().unwrap().get(t.frame.height() - 1);
     assert_eq!(last, Some((START + ((n - 1) as i64 % 1_728_000)) * 1000));
     assert_eq!(t.frame.column("created_at").unwrap().n_chunks(), 1);
+}
+
+#[test]
+fn a_broken_row_in_a_later_block_is_named_by_its_row_and_line_in_the_file() {
+    // Two rows with a line break in a quoted value (two extra lines) before the third
+    // block's ragged row.
+    let bad = 450_000;
+    let (csv, _) = write_csv(2.5, |r, f, _| {
+        if r == 7 || r == 300_000 {
+            f[4] = "\"a\nb\"".into();
+        }
+        if r == bad {
+            f.push("extra".into());
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let e = load(dir.path(), csv.as_bytes(), None).err().expect("a ragged row");
+    let e = format!("{e:#}");
+    let (row, line) = (bad + 1, bad + 2 + 2);
+    assert!(e.contains(&format!("row {row} (line {line}) has 6 fields, the header has 5")), "{e}");
+}
+
+#[test]
+fn a_byte_that_is_not_utf8_in_a_later_block() {
+    // Windows-1252 `é` (0xE9) in the second block's subject; the first block is ASCII.
+    let at_row = 300_000;
+    let mut offset = 0;
+    let (csv, _) = write_csv(2.2, |r, f, at| {
+        if r == at_row {
+            f[4] = "caf\u{1}".into();
+            offset = at + f[..4].iter().map(|s| s.len() + 1).sum::<usize>() + 3;
+        }
+    });
+    let mut bytes = csv.into_bytes();
+    assert_eq!(bytes[offset], 1);
+    bytes[offset] = 0xE9;
+    let dir = tempfile::tempdir().unwrap();
+    // Declared UTF-8: the error names the byte and line in the file, not in the block.
+    let declared = "extends = \"canonical\"\n[csv]\nencoding = \"utf-8\"\n";
+    let e = load(dir.path(), &bytes, Some(declared)).err().expect("not UTF-8");
+    let e = format!("{e:#}");
+    let line = at_row + 2;
+    assert!(e.contains(&format!("not valid UTF-8 at byte {offset} (line {line})")), "{e}");
+    // Auto: the whole file is read again as Windows-1252, and the report says so.
+    let t = load(dir.path(), &bytes, None).unwrap().tickets.unwrap();
+    assert!(t.meta.notes.iter().any(|n| n.contains("decoded as Windows-1252")), "{:?}", t.meta.notes);
+    let subject = t.frame.column("reason").unwrap().str().unwrap().get(at_row).map(str::to_string);
+    assert_eq!(subject.as_deref(), Some("café"));
+    assert_eq!(t.meta.rows_read as usize, t.frame.height());
 }

@@ -5,7 +5,6 @@
 //! with its row and column instead of becoming a silent null.
 
 mod dialect;
-pub use dialect::CHUNK_ROWS;
 pub mod parse;
 pub mod profile;
 pub mod schema;
@@ -259,6 +258,28 @@ struct TextColumn<'a> {
 
 /// Loads one input (the config gives the score scales to check against).
 pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz, cfg: &Config) -> Result<Source> {
+    // A CSV whose encoding is "auto" is read as UTF-8 until a byte says otherwise; then
+    // the input is read again with that file as Windows-1252.
+    let mut fallback: Vec<PathBuf> = Vec::new();
+    loop {
+        match load_source_from(name, spec, base_dir, tz, cfg, &fallback) {
+            Err(e) => match e.downcast_ref::<NotUtf8>() {
+                Some(NotUtf8(path)) if !fallback.contains(path) => fallback.push(path.clone()),
+                _ => return Err(e),
+            },
+            loaded => return loaded,
+        }
+    }
+}
+
+fn load_source_from(
+    name: &'static str,
+    spec: &InputSpec,
+    base_dir: &Path,
+    tz: Tz,
+    cfg: &Config,
+    fallback: &[PathBuf],
+) -> Result<Source> {
     let profile = Profile::resolve(&spec.profile, base_dir).with_context(|| format!("[inputs.{name}] profile"))?;
     let ptz: Tz = match &profile.timezone {
         Some(t) => t
@@ -279,27 +300,28 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
         if !path.is_file() {
             bail!("[inputs.{name}] path `{}`: no such file", path.display());
         }
-        let (mut raw, note, shape_issues) = read_raw(path, format, &profile.csv, &profile.source_columns(name))
-            .with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
+        let (mut raw, note) =
+            read_raw(path, format, &profile.csv, &profile.source_columns(name), fallback.contains(path))
+                .with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
         notes.extend(note);
-        // Rows of later files continue the numbering of the first.
-        issues.extend(shape_issues.into_iter().map(|mut i| {
-            i.first_row += height as u64;
-            i
-        }));
         let file_start = height;
-        // Chunk k + 1 is parsed (by polars, on its threads) while chunk k is typed.
-        std::thread::scope(|scope| -> Result<()> {
+        // The next chunk is read and parsed (by polars, on its threads) while this one is
+        // typed; the file's structure findings come once it is all read.
+        let shape_issues = std::thread::scope(|scope| -> Result<Vec<QualityIssue>> {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Result<DataFrame>>(1);
-            scope.spawn(move || {
-                for k in 0..raw.chunks() {
-                    let parsed = raw.chunk(k);
-                    let failed = parsed.is_err();
+            let reader = scope.spawn(move || {
+                loop {
+                    let (parsed, end) = match raw.next() {
+                        Ok(Some(df)) => (Ok(df), false),
+                        Ok(None) => break,
+                        Err(e) => (Err(e), true),
+                    };
                     // A closed channel: the typing side stopped on an error.
-                    if tx.send(parsed).is_err() || failed {
+                    if tx.send(parsed).is_err() || end {
                         break;
                     }
                 }
+                raw.issues()
             });
             for df in rx {
                 let df = df.with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
@@ -317,8 +339,13 @@ pub fn load_source(name: &'static str, spec: &InputSpec, base_dir: &Path, tz: Tz
                 typer.chunk(&df, height)?;
                 height += df.height();
             }
-            Ok(())
+            Ok(reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
         })?;
+        // Rows of later files continue the numbering of the first.
+        issues.extend(shape_issues.into_iter().map(|mut i| {
+            i.first_row += file_start as u64;
+            i
+        }));
         if height == file_start {
             notes.push(format!("`{}` has no data rows", path.display()));
         }
@@ -1510,20 +1537,21 @@ fn read_raw(
     format: Format,
     dialect: &crate::load::profile::CsvDialect,
     wanted: &[String],
-) -> Result<(RawFile, Vec<String>, Vec<QualityIssue>)> {
+    fallback: bool,
+) -> Result<(RawFile, Vec<String>)> {
     let mut notes = Vec::new();
-    let mut issues = Vec::new();
     let df = match format {
         Format::Csv => {
-            let bytes = std::fs::read(path)?;
-            let (text, note) = dialect::decode(bytes, dialect.encoding.as_deref())?;
-            notes.extend(note);
+            let mut stream = CsvStream::open(path, dialect, fallback)?;
+            if fallback {
+                notes.push("not UTF-8: decoded as Windows-1252".to_string());
+            }
             let sep = match dialect.separator.as_deref() {
                 None | Some("auto") => {
                     let s = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) {
                         b'\t'
                     } else {
-                        dialect::sniff_separator(&text)
+                        dialect::sniff_separator(&stream.carry)
                     };
                     if s != b',' {
                         notes.push(format!("separator sniffed: {:?}", s as char));
@@ -1534,30 +1562,12 @@ fn read_raw(
                 Some(s) if s.len() == 1 => s.as_bytes()[0],
                 Some(s) => bail!("separator `{s}`: expected one character, \"tab\" or \"auto\""),
             };
-            if text.trim().is_empty() {
+            if stream.ready_last && stream.carry.trim().is_empty() {
                 bail!("the file is empty: expected a header line");
             }
             let quote = dialect.quote.map(|q| q as u8).unwrap_or(b'"');
-            let shape = dialect::check_shape(&text, sep, quote)?;
-            if let Some(fields) = shape.first_short {
-                issues.push(QualityIssue {
-                    column: "(row)".into(),
-                    problem: format!(
-                        "fewer fields than the header ({fields} in the first such row): the missing values are read as empty"
-                    ),
-                    count: shape.short_rows.len() as u64,
-                    first_row: shape.short_rows[0] as u64 + 1,
-                    // Not the row's text: it may hold a customer's details.
-                    first_value: String::new(),
-                    rows_dropped: false,
-                });
-            }
-            let mut bounds = shape.chunk_starts;
-            if bounds.is_empty() {
-                bounds.push(text.len()); // header only: one chunk without rows
-            }
-            bounds.push(text.len());
-            return Ok((RawFile::Csv { text, bounds, sep, quote }, notes, issues));
+            stream.start(sep, quote);
+            return Ok((RawFile::Csv(Box::new(stream)), notes));
         }
         // JSON is typed by csreport like every other value, so it is read as text here:
         // numbers keep their digits (polars panics on integers past 64 bits), nested
@@ -1627,52 +1637,224 @@ fn read_raw(
             }
         })
         .collect();
-    Ok((RawFile::Frame(Some(df.lazy().select(exprs).collect()?)), notes, issues))
+    Ok((RawFile::Frame(Some(df.lazy().select(exprs).collect()?)), notes))
 }
 
-/// A file's rows before typing, as text: CSV parsed a chunk of rows at a time (so that
-/// only one chunk's polars strings are in memory beside the typed columns), JSON and
-/// Parquet as one frame.
+/// A file's rows before typing: CSV read, checked and parsed a block at a time (so that
+/// neither the file's text nor all of its polars strings are in memory at once), JSON
+/// and Parquet as one frame.
 enum RawFile {
-    /// The decoded text; `bounds[k]..bounds[k + 1]` are chunk k's rows, and the text
-    /// before `bounds[0]` is the header.
-    Csv {
-        text: String,
-        bounds: Vec<usize>,
-        sep: u8,
-        quote: u8,
-    },
+    Csv(Box<CsvStream>),
     Frame(Option<DataFrame>),
 }
 
 impl RawFile {
-    fn chunks(&self) -> usize {
+    /// The next chunk of rows as a frame (text columns; Parquet's typed columns as they
+    /// are), None after the last.
+    fn next(&mut self) -> Result<Option<DataFrame>> {
         match self {
-            RawFile::Csv { bounds, .. } => bounds.len() - 1,
-            RawFile::Frame(_) => 1,
+            RawFile::Frame(df) => Ok(df.take()),
+            RawFile::Csv(stream) => stream.next_chunk(),
         }
     }
 
-    /// Chunk `k` (taken once, in order) as a frame of text columns.
-    fn chunk(&mut self, k: usize) -> Result<DataFrame> {
-        match self {
-            RawFile::Frame(df) => df.take().ok_or_else(|| anyhow::anyhow!("a frame is read once")),
-            RawFile::Csv { text, bounds, sep, quote } => {
-                // The header, then the chunk's rows: polars names and numbers them as it
-                // would the whole file.
-                let (header, rows) = (&text.as_bytes()[..bounds[0]], &text.as_bytes()[bounds[k]..bounds[k + 1]]);
-                let mut bytes = Vec::with_capacity(header.len() + rows.len());
-                bytes.extend_from_slice(header);
-                bytes.extend_from_slice(rows);
-                let (sep, quote) = (*sep, *quote);
-                CsvReadOptions::default()
-                    .with_has_header(true)
-                    .with_infer_schema_length(Some(0))
-                    .map_parse_options(|o| o.with_separator(sep).with_quote_char(Some(quote)).with_missing_is_null(true))
-                    .into_reader_with_file_handle(std::io::Cursor::new(bytes))
-                    .finish()
-                    .map_err(|e| anyhow::anyhow!("{e} (the CSV could not be parsed: check the separator, quotes and that every row has the header's columns)"))
+    /// What the structure check found over the whole file (short rows), once read.
+    fn issues(self) -> Vec<QualityIssue> {
+        let RawFile::Csv(stream) = self else { return Vec::new() };
+        let shape = stream.check.map(|c| c.finish()).unwrap_or_default();
+        let Some(fields) = shape.first_short else { return Vec::new() };
+        vec![QualityIssue {
+            column: "(row)".into(),
+            problem: format!(
+                "fewer fields than the header ({fields} in the first such row): the missing values are read as empty"
+            ),
+            count: shape.short_rows.len() as u64,
+            first_row: shape.short_rows[0] as u64 + 1,
+            // Not the row's text: it may hold a customer's details.
+            first_value: String::new(),
+            rows_dropped: false,
+        }]
+    }
+}
+
+/// Bytes of CSV read at a time.
+pub const BLOCK_BYTES: usize = 8 << 20;
+
+/// The file is not UTF-8 and its encoding is "auto": it is read again as Windows-1252.
+#[derive(Debug)]
+struct NotUtf8(PathBuf);
+
+impl std::fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` is not UTF-8", self.0.display())
+    }
+}
+
+impl std::error::Error for NotUtf8 {}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Encoding {
+    Utf8 { auto: bool },
+    Windows1252,
+}
+
+/// A CSV file read a block of whole lines at a time: decoded, checked for its shape
+/// (records that run past a block wait for the next), parsed by polars with the header
+/// in front.
+struct CsvStream {
+    path: PathBuf,
+    file: std::fs::File,
+    encoding: Encoding,
+    check: Option<dialect::ShapeCheck>,
+    sep: u8,
+    quote: u8,
+    /// Bytes read after the last newline, not decoded yet.
+    pending: Vec<u8>,
+    /// Bytes and newlines of the file before `pending` (for UTF-8 error positions).
+    offset: u64,
+    lines: usize,
+    /// Decoded text not checked yet: the first block before `start`, then the
+    /// unfinished record of the block before.
+    carry: String,
+    /// `carry` holds the first block, which was the whole file.
+    ready: bool,
+    ready_last: bool,
+    /// The text up to and including the header line, put in front of every chunk.
+    header: Option<String>,
+    chunks: usize,
+    done: bool,
+}
+
+impl CsvStream {
+    /// Opens the file and decodes its first block (for sniffing the separator).
+    fn open(path: &Path, dialect: &crate::load::profile::CsvDialect, fallback: bool) -> Result<CsvStream> {
+        let encoding = match dialect.encoding.as_deref().unwrap_or("auto").to_ascii_lowercase().as_str() {
+            _ if fallback => Encoding::Windows1252,
+            "utf-8" | "utf8" => Encoding::Utf8 { auto: false },
+            "auto" => Encoding::Utf8 { auto: true },
+            "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1" => Encoding::Windows1252,
+            other => bail!("encoding `{other}`: expected utf-8, windows-1252, latin-1 or auto"),
+        };
+        let mut stream = CsvStream {
+            path: path.to_path_buf(),
+            file: std::fs::File::open(path)?,
+            encoding,
+            check: None,
+            sep: b',',
+            quote: b'"',
+            pending: Vec::new(),
+            offset: 0,
+            lines: 0,
+            carry: String::new(),
+            ready: true,
+            ready_last: false,
+            header: None,
+            chunks: 0,
+            done: false,
+        };
+        let (text, last) = stream.read_block()?;
+        (stream.carry, stream.ready_last) = (text, last);
+        Ok(stream)
+    }
+
+    fn start(&mut self, sep: u8, quote: u8) {
+        (self.sep, self.quote) = (sep, quote);
+        self.check = Some(dialect::ShapeCheck::new(sep, quote));
+    }
+
+    /// Reads the next block and decodes its whole lines (all of it at the end of the
+    /// file); the rest waits in `pending`.
+    fn read_block(&mut self) -> Result<(String, bool)> {
+        use std::io::Read;
+        let mut block = std::mem::take(&mut self.pending);
+        let before = block.len();
+        block.resize(before + BLOCK_BYTES, 0);
+        let mut filled = before;
+        while filled < block.len() {
+            match self.file.read(&mut block[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
             }
+        }
+        let last = filled < block.len();
+        block.truncate(filled);
+        let cut = if last { block.len() } else { memchr::memrchr(b'\n', &block).map_or(0, |i| i + 1) };
+        self.pending = block.split_off(cut);
+        // A byte-order mark at the start of a UTF-8 file is not text.
+        let skip =
+            if self.offset == 0 && matches!(self.encoding, Encoding::Utf8 { .. }) && block.starts_with(b"\xEF\xBB\xBF")
+            {
+                3
+            } else {
+                0
+            };
+        let text = match self.encoding {
+            Encoding::Windows1252 => encoding_rs::WINDOWS_1252.decode(&block).0.into_owned(),
+            Encoding::Utf8 { auto } => match std::str::from_utf8(&block[skip..]) {
+                Ok(t) => t.to_string(),
+                Err(_) if auto => return Err(NotUtf8(self.path.clone()).into()),
+                Err(e) => {
+                    let at = skip + e.valid_up_to();
+                    let line = self.lines + block[..at].iter().filter(|b| **b == b'\n').count() + 1;
+                    bail!("not valid UTF-8 at byte {} (line {line}): set [csv] encoding = \"windows-1252\" in the profile if the export is Latin-1 / Windows-1252", self.offset + at as u64)
+                }
+            },
+        };
+        self.offset += block.len() as u64;
+        self.lines += memchr::memchr_iter(b'\n', &block).count();
+        Ok((text, last))
+    }
+
+    /// The next block's whole records, parsed; None after the last. A file with a header
+    /// and no rows gives one empty chunk.
+    fn next_chunk(&mut self) -> Result<Option<DataFrame>> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            let (text, last) = if self.ready {
+                self.ready = false;
+                (std::mem::take(&mut self.carry), self.ready_last)
+            } else {
+                let (more, last) = self.read_block()?;
+                let mut text = std::mem::take(&mut self.carry);
+                text.push_str(&more);
+                (text, last)
+            };
+            let check = self.check.as_mut().expect("started");
+            let records_before = check.records();
+            let (end, header_end) = check.feed(&text, last)?;
+            let start = match header_end {
+                Some(h) => {
+                    self.header = Some(text[..h].to_string());
+                    h
+                }
+                // Blank lines before the header: nothing to keep.
+                None if self.header.is_none() => end,
+                None => 0,
+            };
+            let rows = check.records() - records_before;
+            self.carry = text[end..].to_string();
+            self.done = last;
+            if rows == 0 && !(last && self.chunks == 0) {
+                continue;
+            }
+            let header = self.header.as_deref().unwrap_or_default();
+            let mut bytes = Vec::with_capacity(header.len() + end - start);
+            bytes.extend_from_slice(header.as_bytes());
+            bytes.extend_from_slice(&text.as_bytes()[start.min(end)..end]);
+            self.chunks += 1;
+            let (sep, quote) = (self.sep, self.quote);
+            let df = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .map_parse_options(|o| o.with_separator(sep).with_quote_char(Some(quote)).with_missing_is_null(true))
+                .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+                .finish()
+                .map_err(|e| anyhow::anyhow!("{e} (the CSV could not be parsed: check the separator, quotes and that every row has the header's columns)"))?;
+            return Ok(Some(df));
         }
     }
 }
