@@ -65,21 +65,65 @@ fn followed_within(keys: &[Option<u64>], times: &[Option<i64>], window_ms: i64) 
 
 /// Integer codes for the distinct values of text columns (the same text, the same code
 /// across calls), so that keys compare as numbers. The text is borrowed from the frames.
+/// A value of up to 12 bytes (a customer id, mostly) is held whole in its string view:
+/// its view's bytes are the key, hashed and compared as one integer.
 #[derive(Default)]
-struct Codes<'a>(rustc_hash::FxHashMap<&'a str, u64>);
+struct Codes<'a> {
+    short: rustc_hash::FxHashMap<u128, u64>,
+    long: rustc_hash::FxHashMap<&'a str, u64>,
+}
+
+/// The length and the bytes of a value of up to 12 bytes, from its view (the bytes after
+/// the value's end masked off, whatever they hold).
+fn short_key(view: polars_arrow::array::View) -> Option<u128> {
+    let len = view.length;
+    // The bytes are at bits 32.. of the view read as an integer on little-endian machines
+    // only; elsewhere every value takes the text path.
+    (cfg!(target_endian = "little") && len <= polars_arrow::array::View::MAX_INLINE_SIZE).then(|| {
+        let bits = 32 + 8 * len;
+        view.as_u128() & (u128::MAX >> (128 - bits))
+    })
+}
 
 impl<'a> Codes<'a> {
+    fn len(&self) -> u64 {
+        (self.short.len() + self.long.len()) as u64
+    }
+
     fn column(&mut self, frame: &'a DataFrame, name: &str) -> Result<Vec<Option<u64>>> {
+        use polars_arrow::array::Array;
         let ca = frame.column(name)?.str()?;
-        Ok(ca
-            .iter()
-            .map(|v| {
-                v.map(|s| {
-                    let next = self.0.len() as u64;
-                    *self.0.entry(s).or_insert(next)
-                })
-            })
-            .collect())
+        let mut out = Vec::with_capacity(ca.len());
+        for arr in ca.downcast_iter() {
+            let valid = arr.validity();
+            for (i, view) in arr.views().iter().enumerate() {
+                if valid.is_some_and(|v| !v.get_bit(i)) {
+                    out.push(None);
+                    continue;
+                }
+                let next = self.len();
+                let code = match short_key(*view) {
+                    Some(k) => *self.short.entry(k).or_insert(next),
+                    None => *self.long.entry(arr.value(i)).or_insert(next),
+                };
+                out.push(Some(code));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each of `other`'s codes as this one's (new values get new codes).
+    fn translate(&mut self, other: Codes<'a>) -> Vec<u64> {
+        let mut to = vec![0u64; other.len() as usize];
+        for (k, c) in other.short {
+            let next = self.len();
+            to[c as usize] = *self.short.entry(k).or_insert(next);
+        }
+        for (s, c) in other.long {
+            let next = self.len();
+            to[c as usize] = *self.long.entry(s).or_insert(next);
+        }
+        to
     }
 }
 
@@ -260,11 +304,7 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
         Ok((call_cust, customers, ticket_cust))
     })?;
     let call_cust = call_cust.map(|(codes, v)| {
-        let mut to = vec![0u64; codes.0.len()];
-        for (s, c) in codes.0 {
-            let next = customers.0.len() as u64;
-            to[c as usize] = *customers.0.entry(s).or_insert(next);
-        }
+        let to = customers.translate(codes);
         v.into_iter().map(|k| k.map(|k| to[k as usize])).collect::<Vec<_>>()
     });
     let mut reasons = Codes::default();
@@ -460,5 +500,36 @@ mod tests {
         let times = vec![Some(0), Some(day), Some(3 * day), Some(20 * day), Some(day)];
         // a@0 → a@3d within 7 d: repeat; a@3d → a@20d: no; a@20d last: no; b alone: no.
         assert_eq!(followed_within(&keys, &times, 7 * day), vec![true, false, false, false, false]);
+    }
+
+    #[test]
+    fn a_short_value_is_its_view_whatever_follows_its_end() {
+        use polars_arrow::array::View;
+        let mut dirty = View::new_inline(b"CUS-1");
+        dirty.buffer_idx |= 0xAB00_0000; // past the fifth byte
+        dirty.offset = 0xFFFF_FFFF;
+        assert_eq!(short_key(dirty), short_key(View::new_inline(b"CUS-1")));
+        assert_ne!(short_key(View::new_inline(b"CUS-1")), short_key(View::new_inline(b"CUS-1\0")));
+        assert_ne!(short_key(View::new_inline(b"")), short_key(View::new_inline(b"\0")));
+        assert!(short_key(View::new_inline(b"123456789012")).is_some());
+    }
+
+    #[test]
+    fn codes_are_shared_by_short_and_long_values_and_across_frames() {
+        let long = "a customer id longer than twelve bytes";
+        let a = df!("c" => [Some("x"), None, Some(long), Some("x"), Some("y")]).unwrap();
+        let b = df!("c" => [Some("y"), Some(long), Some("z")]).unwrap();
+        let mut codes = Codes::default();
+        assert_eq!(codes.column(&a, "c").unwrap(), vec![Some(0), None, Some(1), Some(0), Some(2)]);
+        let mut other = Codes::default();
+        let from_b = other.column(&b, "c").unwrap();
+        assert_eq!(from_b, vec![Some(0), Some(1), Some(2)]);
+        let to = codes.translate(other);
+        let translated: Vec<u64> = from_b.iter().map(|c| to[c.unwrap() as usize]).collect();
+        assert_eq!(translated, vec![2, 1, 3]);
+        // A frame in several chunks, sliced: validity and views stay aligned.
+        let mut c = df!("c" => [Some("q"), None]).unwrap();
+        c.vstack_mut(&df!("c" => [None, Some(long)]).unwrap()).unwrap();
+        assert_eq!(codes.column(&c.slice(1, 3), "c").unwrap(), vec![None, None, Some(1)]);
     }
 }
