@@ -1790,10 +1790,15 @@ impl CsvStream {
             } else {
                 0
             };
+        let (bytes, newlines) = (block.len() as u64, memchr::memchr_iter(b'\n', &block).count());
         let text = match self.encoding {
             Encoding::Windows1252 => encoding_rs::WINDOWS_1252.decode(&block).0.into_owned(),
+            // Valid UTF-8 becomes the text without a copy.
             Encoding::Utf8 { auto } => match std::str::from_utf8(&block[skip..]) {
-                Ok(t) => t.to_string(),
+                Ok(_) => {
+                    block.drain(..skip);
+                    String::from_utf8(block).expect("checked")
+                }
                 Err(_) if auto => return Err(NotUtf8(self.path.clone()).into()),
                 Err(e) => {
                     let at = skip + e.valid_up_to();
@@ -1802,8 +1807,8 @@ impl CsvStream {
                 }
             },
         };
-        self.offset += block.len() as u64;
-        self.lines += memchr::memchr_iter(b'\n', &block).count();
+        self.offset += bytes;
+        self.lines += newlines;
         Ok((text, last))
     }
 
@@ -1819,8 +1824,13 @@ impl CsvStream {
                 (std::mem::take(&mut self.carry), self.ready_last)
             } else {
                 let (more, last) = self.read_block()?;
-                let mut text = std::mem::take(&mut self.carry);
-                text.push_str(&more);
+                let text = if self.carry.is_empty() {
+                    more
+                } else {
+                    let mut text = std::mem::take(&mut self.carry);
+                    text.push_str(&more);
+                    text
+                };
                 (text, last)
             };
             let check = self.check.as_mut().expect("started");
