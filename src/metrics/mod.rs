@@ -294,6 +294,41 @@ pub fn compute_with(
     Ok(MetricSet { period: period.to_string(), metrics, breakdowns: out_breakdowns })
 }
 
+/// The length and the bytes of a value of up to 12 bytes, from its view (the bytes after
+/// the value's end masked off, whatever they hold).
+pub(crate) fn short_key(view: polars_arrow::array::View) -> Option<u128> {
+    let len = view.length;
+    // The bytes are at bits 32.. of the view read as an integer on little-endian machines
+    // only; elsewhere every value takes the text path.
+    (cfg!(target_endian = "little") && len <= polars_arrow::array::View::MAX_INLINE_SIZE).then(|| {
+        let bits = 32 + 8 * len;
+        view.as_u128() & (u128::MAX >> (128 - bits))
+    })
+}
+
+/// How many distinct values the text columns hold together (nulls aside): values of up
+/// to 12 bytes by their view, longer ones by their text.
+pub(crate) fn distinct_text(columns: &[&StringChunked]) -> usize {
+    use polars_arrow::array::Array;
+    let mut short: rustc_hash::FxHashSet<u128> = Default::default();
+    let mut long: rustc_hash::FxHashSet<&str> = Default::default();
+    for ca in columns {
+        for arr in ca.downcast_iter() {
+            let valid = arr.validity();
+            for (i, view) in arr.views().iter().enumerate() {
+                if valid.is_some_and(|v| !v.get_bit(i)) {
+                    continue;
+                }
+                match short_key(*view) {
+                    Some(k) => short.insert(k),
+                    None => long.insert(arr.value(i)),
+                };
+            }
+        }
+    }
+    short.len() + long.len()
+}
+
 /// The non-negative values of `values` where `keep` holds: a duration metric's sample.
 pub(crate) fn sample(frame: &DataFrame, values: Expr, keep: Expr) -> Result<std::sync::Arc<Vec<f64>>> {
     let ok = keep.and(values.clone().is_not_null()).and(values.clone().gt_eq(lit(0.0)));
@@ -441,4 +476,21 @@ pub(crate) fn mean_value(id: &str, row: &Row, prefix: &str) -> MetricValue {
         m.value = Some(d.mean);
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_text_counts_short_and_long_values_across_columns() {
+        let long = "a customer id longer than twelve bytes";
+        let a = StringChunked::new("c".into(), &[Some("x"), None, Some(long), Some("x"), Some("")]);
+        let mut b = StringChunked::new("c".into(), &[Some("y"), Some(long)]);
+        b.append(&StringChunked::new("c".into(), &[None, Some("x"), Some("z")])).unwrap();
+        // x, long, "", y, z: an empty value counts, a null does not.
+        assert_eq!(distinct_text(&[&a, &b]), 5);
+        assert_eq!(distinct_text(&[&b.slice(1, 3)]), 2);
+        assert_eq!(distinct_text(&[]), 0);
+    }
 }

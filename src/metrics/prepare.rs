@@ -73,18 +73,6 @@ struct Codes<'a> {
     long: rustc_hash::FxHashMap<&'a str, u64>,
 }
 
-/// The length and the bytes of a value of up to 12 bytes, from its view (the bytes after
-/// the value's end masked off, whatever they hold).
-fn short_key(view: polars_arrow::array::View) -> Option<u128> {
-    let len = view.length;
-    // The bytes are at bits 32.. of the view read as an integer on little-endian machines
-    // only; elsewhere every value takes the text path.
-    (cfg!(target_endian = "little") && len <= polars_arrow::array::View::MAX_INLINE_SIZE).then(|| {
-        let bits = 32 + 8 * len;
-        view.as_u128() & (u128::MAX >> (128 - bits))
-    })
-}
-
 impl<'a> Codes<'a> {
     fn len(&self) -> u64 {
         (self.short.len() + self.long.len()) as u64
@@ -102,7 +90,7 @@ impl<'a> Codes<'a> {
                     continue;
                 }
                 let next = self.len();
-                let code = match short_key(*view) {
+                let code = match super::short_key(*view) {
                     Some(k) => *self.short.entry(k).or_insert(next),
                     None => *self.long.entry(arr.value(i)).or_insert(next),
                 };
@@ -508,10 +496,11 @@ mod tests {
         let mut dirty = View::new_inline(b"CUS-1");
         dirty.buffer_idx |= 0xAB00_0000; // past the fifth byte
         dirty.offset = 0xFFFF_FFFF;
-        assert_eq!(short_key(dirty), short_key(View::new_inline(b"CUS-1")));
-        assert_ne!(short_key(View::new_inline(b"CUS-1")), short_key(View::new_inline(b"CUS-1\0")));
-        assert_ne!(short_key(View::new_inline(b"")), short_key(View::new_inline(b"\0")));
-        assert!(short_key(View::new_inline(b"123456789012")).is_some());
+        let key = super::super::short_key;
+        assert_eq!(key(dirty), key(View::new_inline(b"CUS-1")));
+        assert_ne!(key(View::new_inline(b"CUS-1")), key(View::new_inline(b"CUS-1\0")));
+        assert_ne!(key(View::new_inline(b"")), key(View::new_inline(b"\0")));
+        assert!(key(View::new_inline(b"123456789012")).is_some());
     }
 
     #[test]

@@ -27,11 +27,8 @@ pub fn compute(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
         let m = super::calls_masks(c, ctx.window, &ctx.cfg.calls);
         frames.push(ids(&c.frame, m.offered, "customer_id")?);
     }
-    let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
-    for f in &frames {
-        seen.extend(f.column("customer_id")?.str()?.iter().flatten());
-    }
-    Ok(vec![MetricValue::count(id, seen.len() as f64)])
+    let columns = frames.iter().map(|f| f.column("customer_id")?.str()).collect::<PolarsResult<Vec<_>>>()?;
+    Ok(vec![MetricValue::count(id, super::distinct_text(&columns) as f64)])
 }
 
 fn counts(frame: &DataFrame, filter: Expr) -> Result<[[f64; 24]; 7]> {
