@@ -51,9 +51,11 @@ fn weekday_hour(ts: &[Option<i64>], tz: Tz) -> (Vec<Option<i32>>, Vec<Option<i32
 }
 
 /// For each contact, whether another contact with the same key follows within
-/// `window_ms` (at the same instant or later). Contacts without a key never repeat.
-fn followed_within(keys: &[Option<u64>], times: &[Option<i64>], window_ms: i64) -> Vec<bool> {
-    let mut idx: Vec<(u64, i64, usize)> = (0..keys.len()).filter_map(|i| Some((keys[i]?, times[i]?, i))).collect();
+/// `window_ms` (at the same instant or later). Contacts without a key (`none`) or a time
+/// (`NO_TIME`) never repeat.
+fn followed_within<K: Copy + Ord>(keys: &[K], none: K, times: &[i64], window_ms: i64) -> Vec<bool> {
+    let mut idx: Vec<(K, i64, usize)> =
+        (0..keys.len()).filter(|i| keys[*i] != none && times[*i] != NO_TIME).map(|i| (keys[i], times[i], i)).collect();
     idx.sort_unstable();
     let mut out = vec![false; keys.len()];
     for w in idx.windows(2) {
@@ -63,22 +65,36 @@ fn followed_within(keys: &[Option<u64>], times: &[Option<i64>], window_ms: i64) 
     out
 }
 
+/// No value: a code, a key, a time. Repeat contacts over millions of rows keep codes as
+/// u32 and times as plain i64 (not Option<u64> / Option<i64>, 16 bytes each): the
+/// derived-columns stage was the run's peak of memory.
+const NO_CODE: u32 = u32::MAX;
+const NO_KEY: u64 = u64::MAX;
+const NO_TIME: i64 = i64::MIN;
+
+/// A timestamp column as i64 (NO_TIME where empty).
+fn times(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
+    Ok(frame.column(name)?.i64()?.iter().map(|v| v.unwrap_or(NO_TIME)).collect())
+}
+
 /// Integer codes for the distinct values of text columns (the same text, the same code
 /// across calls), so that keys compare as numbers. The text is borrowed from the frames.
 /// A value of up to 12 bytes (a customer id, mostly) is held whole in its string view:
 /// its view's bytes are the key, hashed and compared as one integer.
 #[derive(Default)]
 struct Codes<'a> {
-    short: rustc_hash::FxHashMap<u128, u64>,
-    long: rustc_hash::FxHashMap<&'a str, u64>,
+    short: rustc_hash::FxHashMap<u128, u32>,
+    long: rustc_hash::FxHashMap<&'a str, u32>,
 }
 
 impl<'a> Codes<'a> {
-    fn len(&self) -> u64 {
-        (self.short.len() + self.long.len()) as u64
+    /// Codes given so far: the next code (as u32 while below NO_CODE, which `column` and
+    /// `translate` refuse).
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
     }
 
-    fn column(&mut self, frame: &'a DataFrame, name: &str) -> Result<Vec<Option<u64>>> {
+    fn column(&mut self, frame: &'a DataFrame, name: &str) -> Result<Vec<u32>> {
         use polars_arrow::array::Array;
         let ca = frame.column(name)?.str()?;
         let mut out = Vec::with_capacity(ca.len());
@@ -86,43 +102,52 @@ impl<'a> Codes<'a> {
             let valid = arr.validity();
             for (i, view) in arr.views().iter().enumerate() {
                 if valid.is_some_and(|v| !v.get_bit(i)) {
-                    out.push(None);
+                    out.push(NO_CODE);
                     continue;
                 }
-                let next = self.len();
+                let next = self.len() as u32;
                 let code = match super::short_key(*view) {
                     Some(k) => *self.short.entry(k).or_insert(next),
                     None => *self.long.entry(arr.value(i)).or_insert(next),
                 };
-                out.push(Some(code));
+                out.push(code);
             }
+        }
+        if self.len() >= NO_CODE as usize {
+            bail!("`{name}` has more than {} distinct values", NO_CODE - 1);
         }
         Ok(out)
     }
 
     /// Each of `other`'s codes as this one's (new values get new codes).
-    fn translate(&mut self, other: Codes<'a>) -> Vec<u64> {
-        let mut to = vec![0u64; other.len() as usize];
+    fn translate(&mut self, other: Codes<'a>) -> Result<Vec<u32>> {
+        let mut to = vec![0u32; other.len()];
         for (k, c) in other.short {
-            let next = self.len();
+            let next = self.len() as u32;
             to[c as usize] = *self.short.entry(k).or_insert(next);
         }
         for (s, c) in other.long {
-            let next = self.len();
+            let next = self.len() as u32;
             to[c as usize] = *self.long.entry(s).or_insert(next);
         }
-        to
+        if self.len() >= NO_CODE as usize {
+            bail!("more than {} distinct customers", NO_CODE - 1);
+        }
+        Ok(to)
     }
 }
 
-/// One key from two codes (each below 2^32).
-fn pair(a: &[Option<u64>], b: &[Option<u64>]) -> Vec<Option<u64>> {
-    a.iter().zip(b).map(|(a, b)| Some(((*a)? << 32) | (*b)?)).collect()
+/// One key from two codes (NO_KEY when either is missing).
+fn pair(a: &[u32], b: &[u32]) -> Vec<u64> {
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| if *a == NO_CODE || *b == NO_CODE { NO_KEY } else { (*a as u64) << 32 | *b as u64 })
+        .collect()
 }
 
 /// Null where the key is unknown: such a contact is neither a repeat nor not one.
-fn known(keys: &[Option<u64>], flags: Vec<bool>) -> Vec<Option<bool>> {
-    keys.iter().zip(flags).map(|(k, f)| k.as_ref().map(|_| f)).collect()
+fn known<K: PartialEq>(keys: &[K], none: K, flags: Vec<bool>) -> Vec<Option<bool>> {
+    keys.iter().zip(flags).map(|(k, f)| (*k != none).then_some(f)).collect()
 }
 
 fn add(frame: &mut DataFrame, s: Series) -> Result<()> {
@@ -280,7 +305,7 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
     // Customer codes: the calls' and the tickets' built side by side, then the calls'
     // translated into the tickets' (one lookup per distinct caller, not per call).
     let (call_cust, mut customers, ticket_cust) = std::thread::scope(|scope| -> Result<_> {
-        let from_calls = scope.spawn(|| -> Result<Option<(Codes, Vec<Option<u64>>)>> {
+        let from_calls = scope.spawn(|| -> Result<Option<(Codes, Vec<u32>)>> {
             let Some(c) = calls else { return Ok(None) };
             let mut codes = Codes::default();
             let v = codes.column(&c.frame, "customer_id")?;
@@ -291,18 +316,18 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
         let call_cust = from_calls.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
         Ok((call_cust, customers, ticket_cust))
     })?;
-    let call_cust = call_cust.map(|(codes, v)| {
-        let to = customers.translate(codes);
-        v.into_iter().map(|k| k.map(|k| to[k as usize])).collect::<Vec<_>>()
-    });
     let mut reasons = Codes::default();
-    // Inbound calls' customers (None for outbound calls) and offer times.
+    // Inbound calls' customers (NO_CODE for outbound calls) and offer times.
     let call_customers = match (calls, call_cust) {
-        (Some(c), Some(cust)) => {
+        (Some(c), Some((codes, mut cust))) => {
+            let to = customers.translate(codes)?;
             let inbound = c.frame.column("inbound")?.bool()?;
-            let cust: Vec<Option<u64>> =
-                cust.into_iter().zip(inbound.iter()).map(|(k, i)| k.filter(|_| i == Some(true))).collect();
-            Some((cust, i64s(&c.frame, "offered_at")?))
+            for (k, i) in cust.iter_mut().zip(inbound.iter()) {
+                if *k != NO_CODE {
+                    *k = if i == Some(true) { to[*k as usize] } else { NO_CODE };
+                }
+            }
+            Some((cust, times(&c.frame, "offered_at")?))
         }
         _ => None,
     };
@@ -310,22 +335,24 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
     let contacts = match (tickets, ticket_cust) {
         (Some(t), Some(cust)) => {
             let mut keys = pair(&cust, &reasons.column(&t.frame, "reason")?);
-            let mut times = i64s(&t.frame, "created_at")?;
+            let mut at = times(&t.frame, "created_at")?;
             if let (Some(c), Some((cust, call_times))) = (calls.filter(|c| c.has("reason")), call_customers.as_ref()) {
                 keys.extend(pair(cust, &reasons.column(&c.frame, "reason")?));
-                times.extend(call_times);
+                at.extend(call_times);
             }
-            Some((t.frame.height(), keys, times))
+            Some((t.frame.height(), keys, at))
         }
         _ => None,
     };
     // The two sorts are independent: side by side.
     let (repeat_call, repeat_contact) = std::thread::scope(|scope| {
         let calls = scope.spawn(|| {
-            call_customers.as_ref().map(|(cust, times)| known(cust, followed_within(cust, times, call_window)))
+            call_customers
+                .as_ref()
+                .map(|(cust, at)| known(cust, NO_CODE, followed_within(cust, NO_CODE, at, call_window)))
         });
-        let contact = contacts.as_ref().map(|(n_t, keys, times)| {
-            let mut rep = known(keys, followed_within(keys, times, contact_window));
+        let contact = contacts.as_ref().map(|(n_t, keys, at)| {
+            let mut rep = known(keys, NO_KEY, followed_within(keys, NO_KEY, at, contact_window));
             rep.truncate(*n_t);
             rep
         });
@@ -482,12 +509,19 @@ mod tests {
 
     #[test]
     fn repeats_follow_within_the_window_per_key() {
-        let k = |s: &str| Some(s.as_bytes()[0] as u64);
-        let keys = vec![k("a"), k("b"), k("a"), k("a"), None];
+        let k = |s: &str| s.as_bytes()[0] as u64;
+        let keys = vec![k("a"), k("b"), k("a"), k("a"), NO_KEY, k("b"), k("b"), k("a")];
         let day = 86_400_000;
-        let times = vec![Some(0), Some(day), Some(3 * day), Some(20 * day), Some(day)];
-        // a@0 → a@3d within 7 d: repeat; a@3d → a@20d: no; a@20d last: no; b alone: no.
-        assert_eq!(followed_within(&keys, &times, 7 * day), vec![true, false, false, false, false]);
+        let times = vec![0, day, 3 * day, 20 * day, day, NO_TIME, day, 20 * day];
+        // a@0 → a@3d within 7 d: repeat; a@3d → a@20d: no; a@20d → a@20d (the same
+        // instant, later row): repeat; the last a: no. b@1d → b@1d: repeat; a b without
+        // a time: no. No key: no, and unknown.
+        let flags = followed_within(&keys, NO_KEY, &times, 7 * day);
+        assert_eq!(flags, vec![true, true, false, true, false, false, false, false]);
+        let known = known(&keys, NO_KEY, flags);
+        assert_eq!(known[4], None);
+        assert_eq!(known[5], Some(false));
+        assert_eq!(pair(&[1, NO_CODE, 2], &[3, 4, NO_CODE]), vec![(1 << 32) | 3, NO_KEY, NO_KEY]);
     }
 
     #[test]
@@ -509,16 +543,16 @@ mod tests {
         let a = df!("c" => [Some("x"), None, Some(long), Some("x"), Some("y")]).unwrap();
         let b = df!("c" => [Some("y"), Some(long), Some("z")]).unwrap();
         let mut codes = Codes::default();
-        assert_eq!(codes.column(&a, "c").unwrap(), vec![Some(0), None, Some(1), Some(0), Some(2)]);
+        assert_eq!(codes.column(&a, "c").unwrap(), vec![0, NO_CODE, 1, 0, 2]);
         let mut other = Codes::default();
         let from_b = other.column(&b, "c").unwrap();
-        assert_eq!(from_b, vec![Some(0), Some(1), Some(2)]);
-        let to = codes.translate(other);
-        let translated: Vec<u64> = from_b.iter().map(|c| to[c.unwrap() as usize]).collect();
+        assert_eq!(from_b, vec![0, 1, 2]);
+        let to = codes.translate(other).unwrap();
+        let translated: Vec<u32> = from_b.iter().map(|c| to[*c as usize]).collect();
         assert_eq!(translated, vec![2, 1, 3]);
         // A frame in several chunks, sliced: validity and views stay aligned.
         let mut c = df!("c" => [Some("q"), None]).unwrap();
         c.vstack_mut(&df!("c" => [None, Some(long)]).unwrap()).unwrap();
-        assert_eq!(codes.column(&c.slice(1, 3), "c").unwrap(), vec![None, None, Some(1)]);
+        assert_eq!(codes.column(&c.slice(1, 3), "c").unwrap(), vec![NO_CODE, NO_CODE, 1]);
     }
 }
