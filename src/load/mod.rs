@@ -1716,8 +1716,9 @@ struct CsvStream {
     /// Decoded text not checked yet: the first block before `start`, then the
     /// unfinished record of the block before.
     carry: String,
-    /// `carry` holds the first block, which was the whole file.
+    /// `carry` holds the first block, read by `open` and not yet checked…
     ready: bool,
+    /// …which was the whole file.
     ready_last: bool,
     /// The text up to and including the header line, put in front of every chunk.
     header: Option<String>,
