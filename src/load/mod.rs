@@ -1698,6 +1698,22 @@ enum Encoding {
     Windows1252,
 }
 
+/// The line (from 1) of byte `at` of a file, counted when an error needs it rather than
+/// for every block read.
+fn line_at(path: &Path, at: u64) -> Result<usize> {
+    use std::io::Read;
+    let mut before = std::fs::File::open(path)?.take(at);
+    let (mut buf, mut lines) = (vec![0u8; 1 << 20], 1);
+    loop {
+        match before.read(&mut buf) {
+            Ok(0) => return Ok(lines),
+            Ok(n) => lines += memchr::memchr_iter(b'\n', &buf[..n]).count(),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// A CSV file read a block of whole lines at a time: decoded, checked for its shape
 /// (records that run past a block wait for the next), parsed by polars with the header
 /// in front.
@@ -1710,9 +1726,8 @@ struct CsvStream {
     quote: u8,
     /// Bytes read after the last newline, not decoded yet.
     pending: Vec<u8>,
-    /// Bytes and newlines of the file before `pending` (for UTF-8 error positions).
+    /// Bytes of the file before `pending` (for UTF-8 error positions).
     offset: u64,
-    lines: usize,
     /// Decoded text not checked yet: the first block before `start`, then the
     /// unfinished record of the block before.
     carry: String,
@@ -1745,7 +1760,6 @@ impl CsvStream {
             quote: b'"',
             pending: Vec::new(),
             offset: 0,
-            lines: 0,
             carry: String::new(),
             ready: true,
             ready_last: false,
@@ -1791,7 +1805,7 @@ impl CsvStream {
             } else {
                 0
             };
-        let (bytes, newlines) = (block.len() as u64, memchr::memchr_iter(b'\n', &block).count());
+        let bytes = block.len() as u64;
         let text = match self.encoding {
             Encoding::Windows1252 => encoding_rs::WINDOWS_1252.decode(&block).0.into_owned(),
             // Valid UTF-8 becomes the text without a copy.
@@ -1802,14 +1816,13 @@ impl CsvStream {
                 }
                 Err(_) if auto => return Err(NotUtf8(self.path.clone()).into()),
                 Err(e) => {
-                    let at = skip + e.valid_up_to();
-                    let line = self.lines + block[..at].iter().filter(|b| **b == b'\n').count() + 1;
-                    bail!("not valid UTF-8 at byte {} (line {line}): set [csv] encoding = \"windows-1252\" in the profile if the export is Latin-1 / Windows-1252", self.offset + at as u64)
+                    let at = self.offset + (skip + e.valid_up_to()) as u64;
+                    let line = line_at(&self.path, at)?;
+                    bail!("not valid UTF-8 at byte {at} (line {line}): set [csv] encoding = \"windows-1252\" in the profile if the export is Latin-1 / Windows-1252")
                 }
             },
         };
         self.offset += bytes;
-        self.lines += newlines;
         Ok((text, last))
     }
 

@@ -306,25 +306,40 @@ pub(crate) fn short_key(view: polars_arrow::array::View) -> Option<u128> {
     })
 }
 
-/// How many distinct values the text columns hold together (nulls aside): values of up
-/// to 12 bytes by their view, longer ones by their text.
-pub(crate) fn distinct_text(columns: &[&StringChunked]) -> usize {
+/// A text value as a hash key: up to 12 bytes, its view (see `short_key`); longer, its
+/// text. The two kinds never hold the same value (they differ in length).
+#[derive(Clone, Copy)]
+pub(crate) enum TextKey<'a> {
+    Short(u128),
+    Long(&'a str),
+}
+
+/// The keys of a text column's values, in order (None where null).
+pub(crate) fn text_keys(ca: &StringChunked) -> impl Iterator<Item = Option<TextKey<'_>>> {
     use polars_arrow::array::Array;
+    ca.downcast_iter().flat_map(|arr| {
+        let valid = arr.validity();
+        arr.views().iter().enumerate().map(move |(i, view)| {
+            if valid.is_some_and(|v| !v.get_bit(i)) {
+                return None;
+            }
+            Some(match short_key(*view) {
+                Some(k) => TextKey::Short(k),
+                None => TextKey::Long(arr.value(i)),
+            })
+        })
+    })
+}
+
+/// How many distinct values the text columns hold together (nulls aside).
+pub(crate) fn distinct_text(columns: &[&StringChunked]) -> usize {
     let mut short: rustc_hash::FxHashSet<u128> = Default::default();
     let mut long: rustc_hash::FxHashSet<&str> = Default::default();
-    for ca in columns {
-        for arr in ca.downcast_iter() {
-            let valid = arr.validity();
-            for (i, view) in arr.views().iter().enumerate() {
-                if valid.is_some_and(|v| !v.get_bit(i)) {
-                    continue;
-                }
-                match short_key(*view) {
-                    Some(k) => short.insert(k),
-                    None => long.insert(arr.value(i)),
-                };
-            }
-        }
+    for key in columns.iter().flat_map(|ca| text_keys(ca)).flatten() {
+        match key {
+            TextKey::Short(k) => short.insert(k),
+            TextKey::Long(s) => long.insert(s),
+        };
     }
     short.len() + long.len()
 }

@@ -95,23 +95,15 @@ impl<'a> Codes<'a> {
     }
 
     fn column(&mut self, frame: &'a DataFrame, name: &str) -> Result<Vec<u32>> {
-        use polars_arrow::array::Array;
         let ca = frame.column(name)?.str()?;
         let mut out = Vec::with_capacity(ca.len());
-        for arr in ca.downcast_iter() {
-            let valid = arr.validity();
-            for (i, view) in arr.views().iter().enumerate() {
-                if valid.is_some_and(|v| !v.get_bit(i)) {
-                    out.push(NO_CODE);
-                    continue;
-                }
-                let next = self.len() as u32;
-                let code = match super::short_key(*view) {
-                    Some(k) => *self.short.entry(k).or_insert(next),
-                    None => *self.long.entry(arr.value(i)).or_insert(next),
-                };
-                out.push(code);
-            }
+        for key in super::text_keys(ca) {
+            let next = self.len() as u32;
+            out.push(match key {
+                None => NO_CODE,
+                Some(super::TextKey::Short(k)) => *self.short.entry(k).or_insert(next),
+                Some(super::TextKey::Long(s)) => *self.long.entry(s).or_insert(next),
+            });
         }
         if self.len() >= NO_CODE as usize {
             bail!("`{name}` has more than {} distinct values", NO_CODE - 1);
