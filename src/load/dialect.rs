@@ -189,8 +189,9 @@ impl ShapeCheck {
             finish(self, fields, record_start, b.len(), record_line)?;
             record_start = b.len();
         }
-        // Lines of the whole records only: an unfinished one is counted again with the rest.
-        self.line += text[..record_start].bytes().filter(|c| *c == b'\n').count();
+        // The line the unfinished record starts on (its lines are counted again with the
+        // rest of it in the next block).
+        self.line = record_line;
         Ok((record_start, header_end))
     }
 
