@@ -16,8 +16,9 @@ fn created(r: usize) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// Rows of 42 bytes (`1000000,2026-09-01T00:00:00Z,solved,email,x`, 44 with the
-/// subject) until the file is `blocks` blocks long. `row` may rewrite a row's fields.
+/// Rows of 44 bytes (`1000000,2026-09-01T00:00:00Z,solved,email,x` and its newline,
+/// about 190k a block) until the file is `blocks` blocks long. `row` may rewrite a row's
+/// fields; it is given the row's number and the byte where it starts.
 fn write_csv(blocks: f64, mut row: impl FnMut(usize, &mut Vec<String>, usize)) -> (String, usize) {
     let mut csv = String::from("ticket_id,created_at,status,channel,reason\n");
     let mut r = 0;
@@ -44,7 +45,7 @@ fn load(dir: &Path, csv: &[u8], profile: Option<&str>) -> anyhow::Result<Loaded>
 
 #[test]
 fn findings_and_rows_are_counted_across_blocks() {
-    // About 200k rows a block: rows 250k and 450k are in the second and third.
+    // About 190k rows a block: rows 250k and 450k are in the second and third.
     let (b2, b3) = (250_000, 450_000);
     let mut straddler = None;
     let (csv, n) = write_csv(2.5, |r, f, at| {
