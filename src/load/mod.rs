@@ -932,10 +932,38 @@ fn cells<'a>(ca: &'a StringChunked, nulls: &'a [String]) -> impl Iterator<Item =
 
 /// True when no value of a text column needs cleaning: none is empty, starts or ends
 /// with white space, or is a null token.
+///
+/// Read from the string views: the first byte is in the view's prefix and a value of up
+/// to 12 bytes is in the view itself, so most values are judged without their text; a
+/// value is compared with the tokens only when it has a token's length, and one that
+/// starts or ends outside ASCII is judged by its characters.
 fn already_clean(ca: &StringChunked, tokens: &[String]) -> bool {
-    ca.iter().flatten().all(|v| match (v.chars().next(), v.chars().next_back()) {
+    use polars_arrow::array::Array;
+    let clean_text = |v: &str| match (v.chars().next(), v.chars().next_back()) {
         (Some(a), Some(z)) => !a.is_whitespace() && !z.is_whitespace() && !tokens.iter().any(|t| t == v),
         _ => false,
+    };
+    ca.downcast_iter().all(|arr| {
+        let valid = arr.validity();
+        arr.views().iter().enumerate().all(|(i, view)| {
+            if valid.is_some_and(|v| !v.get_bit(i)) {
+                return true;
+            }
+            let len = view.length as usize;
+            if len == 0 {
+                return false;
+            }
+            let first = view.prefix.to_ne_bytes()[0];
+            let last = if len <= polars_arrow::array::View::MAX_INLINE_SIZE as usize {
+                view.as_u128().to_ne_bytes()[3 + len] // the 4-byte length, then the bytes
+            } else {
+                arr.value(i).as_bytes()[len - 1]
+            };
+            if !first.is_ascii() || !last.is_ascii() || tokens.iter().any(|t| t.len() == len) {
+                return clean_text(arr.value(i));
+            }
+            !(first as char).is_whitespace() && !(last as char).is_whitespace()
+        })
     })
 }
 
@@ -1913,9 +1941,25 @@ mod tests {
         let tokens = vec!["NA".to_string(), "null".to_string()];
         let clean = |v: &[Option<&str>]| already_clean(&StringChunked::new("c".into(), v), &tokens);
         assert!(clean(&[Some("a b"), None, Some("é")]));
-        for bad in [" a", "a\t", "", "NA", "null", "\u{a0}x"] {
+        for bad in [" a", "a\t", "", "NA", "null", "\u{a0}x", "x\u{3000}", "a\u{b}"] {
             assert!(!clean(&[Some("ok"), Some(bad)]), "{bad:?}");
         }
+        // Values longer than a view holds: their last byte is in a buffer.
+        let long = "a value longer than twelve bytes";
+        assert!(clean(&[Some(long), Some("x"), Some("twelve bytes")]));
+        for bad in [format!("{long} "), format!(" {long}"), format!("{long}\u{a0}"), format!("{long}\r")] {
+            assert!(!clean(&[Some(long), Some(bad.as_str())]), "{bad:?}");
+        }
+        // A null token of a long length; non-ASCII values that are clean.
+        let tokens_long = vec!["(no value given)".to_string()];
+        let ca = StringChunked::new("c".into(), &[Some("(no value given)")]);
+        assert!(!already_clean(&ca, &tokens_long));
+        assert!(clean(&[Some("é"), Some("Réseau"), Some("日本語のテキストの値です")]));
+        // Several chunks and a slice: validity and views stay aligned.
+        let mut ca = StringChunked::new("c".into(), &[Some("ok"), None]);
+        ca.append(&StringChunked::new("c".into(), &[None, Some(" padded")])).unwrap();
+        assert!(!already_clean(&ca, &tokens));
+        assert!(already_clean(&ca.slice(0, 3), &tokens));
         let ca = StringChunked::new("c".into(), &[Some(" x "), Some("NA"), Some(""), None]);
         assert_eq!(cells(&ca, &tokens).collect::<Vec<_>>(), vec![Some("x"), None, None, None]);
     }
