@@ -66,6 +66,7 @@ impl ShapeCheck {
         let (mut fields, mut field_start, mut record_start) = (1usize, 0usize, 0usize);
         let mut header_end = None;
         let mut pos = 0usize;
+        let mut next_quote = memchr::memchr(quote, b);
         // A record ends at `end` (its newline or the end of the text).
         let mut finish = |me: &mut ShapeCheck,
                           fields: usize,
@@ -116,7 +117,12 @@ impl ShapeCheck {
                     break; // unfinished: the next block has the rest
                 };
                 let bytes = &b[pos..end];
-                if memchr::memchr(quote, bytes).is_none() {
+                // The next quote in the text, looked for again only once passed: most
+                // exports have none, or few.
+                if next_quote.is_some_and(|q| q < pos) {
+                    next_quote = memchr::memchr(quote, &b[pos..]).map(|o| pos + o);
+                }
+                if next_quote.is_none_or(|q| q >= end) {
                     let fields = 1 + bytes.iter().filter(|c| **c == sep).count();
                     finish(self, fields, record_start, end, record_line)?;
                     line += 1;
