@@ -20,6 +20,7 @@ mod progress;
 pub mod redact;
 pub mod render;
 pub mod stats;
+mod views;
 
 use anyhow::{Context, Result};
 use cli::{Cli, Command, MetricsFormat};

@@ -294,47 +294,11 @@ pub fn compute_with(
     Ok(MetricSet { period: period.to_string(), metrics, breakdowns: out_breakdowns })
 }
 
-/// The length and the bytes of a value of up to 12 bytes, from its view (the bytes after
-/// the value's end masked off, whatever they hold).
-pub(crate) fn short_key(view: polars_arrow::array::View) -> Option<u128> {
-    let len = view.length;
-    // The bytes are at bits 32.. of the view read as an integer on little-endian machines
-    // only; elsewhere every value takes the text path.
-    (cfg!(target_endian = "little") && len <= polars_arrow::array::View::MAX_INLINE_SIZE).then(|| {
-        let bits = 32 + 8 * len;
-        view.as_u128() & (u128::MAX >> (128 - bits))
-    })
-}
-
-/// A text value as a hash key: up to 12 bytes, its view (see `short_key`); longer, its
-/// text. The two kinds never hold the same value (they differ in length).
-#[derive(Clone, Copy)]
-pub(crate) enum TextKey<'a> {
-    Short(u128),
-    Long(&'a str),
-}
-
-/// The keys of a text column's values, in order (None where null).
-pub(crate) fn text_keys(ca: &StringChunked) -> impl Iterator<Item = Option<TextKey<'_>>> {
-    use polars_arrow::array::Array;
-    ca.downcast_iter().flat_map(|arr| {
-        let valid = arr.validity();
-        arr.views().iter().enumerate().map(move |(i, view)| {
-            if valid.is_some_and(|v| !v.get_bit(i)) {
-                return None;
-            }
-            Some(match short_key(*view) {
-                Some(k) => TextKey::Short(k),
-                None => TextKey::Long(arr.value(i)),
-            })
-        })
-    })
-}
-
 /// How many distinct values the text columns hold together (nulls aside).
 pub(crate) fn distinct_text(columns: &[&StringChunked]) -> usize {
     let mut short: rustc_hash::FxHashSet<u128> = Default::default();
     let mut long: rustc_hash::FxHashSet<&str> = Default::default();
+    use crate::views::{text_keys, TextKey};
     for key in columns.iter().flat_map(|ca| text_keys(ca)).flatten() {
         match key {
             TextKey::Short(k) => short.insert(k),

@@ -97,12 +97,12 @@ impl<'a> Codes<'a> {
     fn column(&mut self, frame: &'a DataFrame, name: &str) -> Result<Vec<u32>> {
         let ca = frame.column(name)?.str()?;
         let mut out = Vec::with_capacity(ca.len());
-        for key in super::text_keys(ca) {
+        for key in crate::views::text_keys(ca) {
             let next = self.len() as u32;
             out.push(match key {
                 None => NO_CODE,
-                Some(super::TextKey::Short(k)) => *self.short.entry(k).or_insert(next),
-                Some(super::TextKey::Long(s)) => *self.long.entry(s).or_insert(next),
+                Some(crate::views::TextKey::Short(k)) => *self.short.entry(k).or_insert(next),
+                Some(crate::views::TextKey::Long(s)) => *self.long.entry(s).or_insert(next),
             });
         }
         if self.len() >= NO_CODE as usize {
@@ -522,7 +522,7 @@ mod tests {
         let mut dirty = View::new_inline(b"CUS-1");
         dirty.buffer_idx |= 0xAB00_0000; // past the fifth byte
         dirty.offset = 0xFFFF_FFFF;
-        let key = super::super::short_key;
+        let key = crate::views::short_key;
         assert_eq!(key(dirty), key(View::new_inline(b"CUS-1")));
         assert_ne!(key(View::new_inline(b"CUS-1")), key(View::new_inline(b"CUS-1\0")));
         assert_ne!(key(View::new_inline(b"")), key(View::new_inline(b"\0")));
