@@ -44,7 +44,7 @@ pub struct ShapeCheck {
     sep: u8,
     quote: u8,
     shape: Shape,
-    /// Lines before the block being checked.
+    /// The line (from 1) the next block starts on.
     line: usize,
     /// The header's field count, once read.
     header: Option<usize>,

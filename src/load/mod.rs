@@ -933,36 +933,24 @@ fn cells<'a>(ca: &'a StringChunked, nulls: &'a [String]) -> impl Iterator<Item =
 /// True when no value of a text column needs cleaning: none is empty, starts or ends
 /// with white space, or is a null token.
 ///
-/// Read from the string views: the first byte is in the view's prefix and a value of up
-/// to 12 bytes is in the view itself, so most values are judged without their text; a
-/// value is compared with the tokens only when it has a token's length, and one that
-/// starts or ends outside ASCII is judged by its characters.
+/// Read from the string views (see crate::views): most values are judged by their first
+/// and last bytes without their text; a value is compared with the tokens only when it
+/// has a token's length, and one that starts or ends outside ASCII is judged by its
+/// characters.
 fn already_clean(ca: &StringChunked, tokens: &[String]) -> bool {
-    use polars_arrow::array::Array;
     let clean_text = |v: &str| match (v.chars().next(), v.chars().next_back()) {
         (Some(a), Some(z)) => !a.is_whitespace() && !z.is_whitespace() && !tokens.iter().any(|t| t == v),
         _ => false,
     };
     ca.downcast_iter().all(|arr| {
-        let valid = arr.validity();
-        arr.views().iter().enumerate().all(|(i, view)| {
-            if valid.is_some_and(|v| !v.get_bit(i)) {
-                return true;
+        crate::views::chunk_values(arr).flatten().all(|v| match v.ends() {
+            None => false,
+            Some((first, last))
+                if !first.is_ascii() || !last.is_ascii() || tokens.iter().any(|t| t.len() == v.len()) =>
+            {
+                clean_text(v.text())
             }
-            let len = view.length as usize;
-            if len == 0 {
-                return false;
-            }
-            let first = view.prefix.to_ne_bytes()[0];
-            let last = if len <= polars_arrow::array::View::MAX_INLINE_SIZE as usize {
-                view.as_u128().to_ne_bytes()[3 + len] // the 4-byte length, then the bytes
-            } else {
-                arr.value(i).as_bytes()[len - 1]
-            };
-            if !first.is_ascii() || !last.is_ascii() || tokens.iter().any(|t| t.len() == len) {
-                return clean_text(arr.value(i));
-            }
-            !(first as char).is_whitespace() && !(last as char).is_whitespace()
+            Some((first, last)) => !(first as char).is_whitespace() && !(last as char).is_whitespace(),
         })
     })
 }
@@ -1579,7 +1567,7 @@ fn read_raw(
                     let s = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) {
                         b'\t'
                     } else {
-                        dialect::sniff_separator(&stream.carry)
+                        dialect::sniff_separator(stream.first_block().0)
                     };
                     if s != b',' {
                         notes.push(format!("separator sniffed: {:?}", s as char));
@@ -1590,7 +1578,7 @@ fn read_raw(
                 Some(s) if s.len() == 1 => s.as_bytes()[0],
                 Some(s) => bail!("separator `{s}`: expected one character, \"tab\" or \"auto\""),
             };
-            if stream.ready_last && stream.carry.trim().is_empty() {
+            if matches!(stream.first_block(), (text, true) if text.trim().is_empty()) {
                 bail!("the file is empty: expected a header line");
             }
             let quote = dialect.quote.map(|q| q as u8).unwrap_or(b'"');
@@ -1756,13 +1744,11 @@ struct CsvStream {
     pending: Vec<u8>,
     /// Bytes of the file before `pending` (for UTF-8 error positions).
     offset: u64,
-    /// Decoded text not checked yet: the first block before `start`, then the
-    /// unfinished record of the block before.
+    /// The first block, read by `open` (for sniffing) and not yet checked, and whether it
+    /// was the whole file.
+    first: Option<(String, bool)>,
+    /// The unfinished record at the end of the block before.
     carry: String,
-    /// `carry` holds the first block, read by `open` and not yet checked…
-    ready: bool,
-    /// …which was the whole file.
-    ready_last: bool,
     /// The text up to and including the header line, put in front of every chunk.
     header: Option<String>,
     chunks: usize,
@@ -1788,16 +1774,21 @@ impl CsvStream {
             quote: b'"',
             pending: Vec::new(),
             offset: 0,
+            first: None,
             carry: String::new(),
-            ready: true,
-            ready_last: false,
             header: None,
             chunks: 0,
             done: false,
         };
         let (text, last) = stream.read_block()?;
-        (stream.carry, stream.ready_last) = (text, last);
+        stream.first = Some((text, last));
         Ok(stream)
+    }
+
+    /// The first block's text, and whether it is the whole file (empty once parsing
+    /// has started).
+    fn first_block(&self) -> (&str, bool) {
+        self.first.as_ref().map_or(("", false), |(text, last)| (text.as_str(), *last))
     }
 
     fn start(&mut self, sep: u8, quote: u8) {
@@ -1861,9 +1852,8 @@ impl CsvStream {
             if self.done {
                 return Ok(None);
             }
-            let (text, last) = if self.ready {
-                self.ready = false;
-                (std::mem::take(&mut self.carry), self.ready_last)
+            let (text, last) = if let Some(first) = self.first.take() {
+                first
             } else {
                 let (more, last) = self.read_block()?;
                 let text = if self.carry.is_empty() {

@@ -294,20 +294,6 @@ pub fn compute_with(
     Ok(MetricSet { period: period.to_string(), metrics, breakdowns: out_breakdowns })
 }
 
-/// How many distinct values the text columns hold together (nulls aside).
-pub(crate) fn distinct_text(columns: &[&StringChunked]) -> usize {
-    let mut short: rustc_hash::FxHashSet<u128> = Default::default();
-    let mut long: rustc_hash::FxHashSet<&str> = Default::default();
-    use crate::views::{text_keys, TextKey};
-    for key in columns.iter().flat_map(|ca| text_keys(ca)).flatten() {
-        match key {
-            TextKey::Short(k) => short.insert(k),
-            TextKey::Long(s) => long.insert(s),
-        };
-    }
-    short.len() + long.len()
-}
-
 /// The non-negative values of `values` where `keep` holds: a duration metric's sample.
 pub(crate) fn sample(frame: &DataFrame, values: Expr, keep: Expr) -> Result<std::sync::Arc<Vec<f64>>> {
     let ok = keep.and(values.clone().is_not_null()).and(values.clone().gt_eq(lit(0.0)));
@@ -455,21 +441,4 @@ pub(crate) fn mean_value(id: &str, row: &Row, prefix: &str) -> MetricValue {
         m.value = Some(d.mean);
     }
     m
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn distinct_text_counts_short_and_long_values_across_columns() {
-        let long = "a customer id longer than twelve bytes";
-        let a = StringChunked::new("c".into(), &[Some("x"), None, Some(long), Some("x"), Some("")]);
-        let mut b = StringChunked::new("c".into(), &[Some("y"), Some(long)]);
-        b.append(&StringChunked::new("c".into(), &[None, Some("x"), Some("z")])).unwrap();
-        // x, long, "", y, z: an empty value counts, a null does not.
-        assert_eq!(distinct_text(&[&a, &b]), 5);
-        assert_eq!(distinct_text(&[&b.slice(1, 3)]), 2);
-        assert_eq!(distinct_text(&[]), 0);
-    }
 }

@@ -28,7 +28,7 @@ pub fn compute(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
         frames.push(ids(&c.frame, m.offered, "customer_id")?);
     }
     let columns = frames.iter().map(|f| f.column("customer_id")?.str()).collect::<PolarsResult<Vec<_>>>()?;
-    Ok(vec![MetricValue::count(id, super::distinct_text(&columns) as f64)])
+    Ok(vec![MetricValue::count(id, crate::views::distinct_text(&columns) as f64)])
 }
 
 fn counts(frame: &DataFrame, filter: Expr) -> Result<[[f64; 24]; 7]> {
