@@ -48,11 +48,13 @@ pub struct ShapeCheck {
     line: usize,
     /// The header's field count, once read.
     header: Option<usize>,
+    /// The header's column names (unquoted, trimmed), once read.
+    names: Vec<String>,
 }
 
 impl ShapeCheck {
     pub fn new(sep: u8, quote: u8) -> Self {
-        ShapeCheck { sep, quote, shape: Shape::default(), line: 1, header: None }
+        ShapeCheck { sep, quote, shape: Shape::default(), line: 1, header: None, names: Vec::new() }
     }
 
     /// Checks the whole records at the start of `text` (all of it when `last`): returns
@@ -91,6 +93,7 @@ impl ShapeCheck {
                         }
                         seen.push((n.as_str(), i));
                     }
+                    me.names = names;
                 }
                 Some(h) if fields > h => bail!(
                     "row {} (line {record_line}) has {fields} fields, the header has {h}: check the separator and that values containing `{}` are quoted",
@@ -199,6 +202,11 @@ impl ShapeCheck {
         // rest of it in the next block).
         self.line = record_line;
         Ok((record_start, header_end))
+    }
+
+    /// The header's column names (empty until it is read).
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 
     /// Data records checked so far.

@@ -5,6 +5,7 @@
 //! with its row and column instead of becoming a silent null.
 
 mod dialect;
+mod fields;
 pub mod parse;
 pub mod profile;
 pub mod schema;
@@ -300,19 +301,21 @@ fn load_source_from(
         if !path.is_file() {
             bail!("[inputs.{name}] path `{}`: no such file", path.display());
         }
-        let (mut raw, note) =
-            read_raw(path, format, &profile.csv, &profile.source_columns(name), fallback.contains(path))
-                .with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
+        let (mut raw, note) = read_raw(path, format, &profile, name, ptz, fallback.contains(path))
+            .with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
         notes.extend(note);
         let file_start = height;
-        // The next chunk is read and parsed (by polars, on its threads) while this one is
-        // typed; the file's structure findings come once it is all read.
+        // The next chunk is read and split (on its own thread) while this one is typed;
+        // the file's structure findings come once it is all read.
         let shape_issues = std::thread::scope(|scope| -> Result<Vec<QualityIssue>> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<DataFrame>>(1);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(fields::Chunk, Vec<String>)>>(1);
             let reader = scope.spawn(move || {
                 loop {
                     let (parsed, end) = match raw.next() {
-                        Ok(Some(df)) => (Ok(df), false),
+                        Ok(Some(df)) => {
+                            let columns = raw.columns(&df);
+                            (Ok((df, columns)), false)
+                        }
                         Ok(None) => break,
                         Err(e) => (Err(e), true),
                     };
@@ -323,11 +326,11 @@ fn load_source_from(
                 }
                 raw.issues()
             });
-            for df in rx {
-                let df = df.with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
-                let columns: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+            for chunk in rx {
+                let (chunk, columns) =
+                    chunk.with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
                 match &first_columns {
-                    None => first_columns = Some(columns),
+                    None => first_columns = Some(columns.clone()),
                     Some(first) if *first != columns => bail!(
                         "`{}` ({name}): its columns differ from the first file's: {} vs {}",
                         path.display(),
@@ -336,8 +339,9 @@ fn load_source_from(
                     ),
                     Some(_) => {}
                 }
-                typer.chunk(&df, height)?;
-                height += df.height();
+                let rows = chunk.rows;
+                typer.chunk(chunk, height, &columns)?;
+                height += rows;
             }
             Ok(reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
         })?;
@@ -461,8 +465,11 @@ impl<'p> Typer<'p> {
         }
     }
 
-    /// Types the rows of `raw`, the input's rows `offset..`.
-    fn chunk(&mut self, raw: &DataFrame, offset: usize) -> Result<()> {
+    /// Types the rows of `raw`, the input's rows `offset..` (`file_columns`: all of the
+    /// file's columns, for messages; `raw` has those the profile reads).
+    fn chunk(&mut self, chunk: fields::Chunk, offset: usize, file_columns: &[String]) -> Result<()> {
+        let fields::Chunk { text: raw, typed: pretyped, rows: height } = chunk;
+        let raw = &raw;
         let Typer {
             name,
             profile,
@@ -481,8 +488,10 @@ impl<'p> Typer<'p> {
         } = self;
         let (name, profile, ptz, cols, shown) = (*name, *profile, *ptz, *cols, shown.as_str());
         let profile_name = profile_name.as_str();
-        let height = raw.height();
         keep.resize(offset + height, true);
+        // Columns typed as the CSV was split, by the canonical column that reads each.
+        let mut pretyped: std::collections::HashMap<&str, fields::Typed> =
+            pretyped.into_iter().map(|t| (t.canonical, t)).collect();
         // Typed columns (Parquet) go to the canonical columns that read them as they are;
         // every other use reads them as text.
         let (raw, mut typed_in) = typed_columns(raw, profile, cols, clock)?;
@@ -605,6 +614,9 @@ impl<'p> Typer<'p> {
                     bad.note(i, &v);
                 }
                 Some((series, source))
+            } else if let Some(t) = pretyped.remove(col.name) {
+                bad.absorb(t.unread);
+                Some((t.values.with_name(col.name.into()), format!("`{}`", t.source)))
             } else {
                 match col.kind {
                     Kind::Timestamp | Kind::Date => {
@@ -799,7 +811,7 @@ impl<'p> Typer<'p> {
                 profile_name,
                 if missing_required.len() > 1 { "s" } else { "" },
                 described.join(", "),
-                present.join(", ")
+                file_columns.join(", ")
             );
         }
         // Timestamps defined as another timestamp plus a duration.
@@ -1346,6 +1358,14 @@ impl BadValues {
         self.rows.push(i);
     }
 
+    /// Takes the values another noted (from row 0 of this chunk).
+    fn absorb(&mut self, other: BadValues) {
+        if self.first.is_none() {
+            self.first = other.first.map(|(i, v)| (self.base + i, v));
+        }
+        self.rows.extend(other.rows.iter().map(|i| self.base + i));
+    }
+
     fn issue(&self, column: &str, problem: String, rows_dropped: bool) -> Option<QualityIssue> {
         let (row, value) = self.first.clone()?;
         Some(QualityIssue {
@@ -1551,10 +1571,13 @@ fn short_json(v: &serde_json::Value) -> String {
 fn read_raw(
     path: &Path,
     format: Format,
-    dialect: &crate::load::profile::CsvDialect,
-    wanted: &[String],
+    profile: &Profile,
+    source: &str,
+    ptz: Tz,
     fallback: bool,
 ) -> Result<(RawFile, Vec<String>)> {
+    let dialect = &profile.csv;
+    let wanted = &profile.source_columns(source);
     let mut notes = Vec::new();
     let df = match format {
         Format::Csv => {
@@ -1582,7 +1605,7 @@ fn read_raw(
                 bail!("the file is empty: expected a header line");
             }
             let quote = dialect.quote.map(|q| q as u8).unwrap_or(b'"');
-            stream.start(sep, quote);
+            stream.start(sep, quote, wanted, profile.direct_columns(source), profile.null_tokens(), ptz);
             return Ok((RawFile::Csv(Box::new(stream)), notes));
         }
         // JSON is typed by csreport like every other value, so it is read as text here:
@@ -1665,12 +1688,23 @@ enum RawFile {
 }
 
 impl RawFile {
-    /// The next chunk of rows as a frame (text columns; Parquet's typed columns as they
-    /// are), None after the last.
-    fn next(&mut self) -> Result<Option<DataFrame>> {
+    /// The next chunk of rows (text columns; Parquet's typed columns as they are; CSV
+    /// columns typed as they were split), None after the last.
+    fn next(&mut self) -> Result<Option<fields::Chunk>> {
         match self {
-            RawFile::Frame(df) => Ok(df.take()),
+            RawFile::Frame(df) => {
+                Ok(df.take().map(|text| fields::Chunk { rows: text.height(), text, typed: Vec::new() }))
+            }
             RawFile::Csv(stream) => stream.next_chunk(),
+        }
+    }
+
+    /// The file's columns, all of them (a CSV's header; a frame's columns), once the
+    /// first chunk is read.
+    fn columns(&self, chunk: &fields::Chunk) -> Vec<String> {
+        match self {
+            RawFile::Csv(stream) => stream.check.as_ref().map(|c| c.names().to_vec()).unwrap_or_default(),
+            RawFile::Frame(_) => chunk.text.get_column_names().iter().map(|c| c.to_string()).collect(),
         }
     }
 
@@ -1749,8 +1783,14 @@ struct CsvStream {
     first: Option<(String, bool)>,
     /// The unfinished record at the end of the block before.
     carry: String,
-    /// The text up to and including the header line, put in front of every chunk.
-    header: Option<String>,
+    /// The source columns the profile reads (the only ones kept), those typed as they
+    /// are split, the null tokens and the timezone of local times.
+    wanted: Vec<String>,
+    direct: Vec<(String, &'static str, Kind)>,
+    nulls: Vec<String>,
+    ptz: Tz,
+    /// Splits records into the wanted columns, once the header is read.
+    fields: Option<fields::Fields>,
     chunks: usize,
     done: bool,
 }
@@ -1776,7 +1816,11 @@ impl CsvStream {
             offset: 0,
             first: None,
             carry: String::new(),
-            header: None,
+            wanted: Vec::new(),
+            direct: Vec::new(),
+            nulls: Vec::new(),
+            ptz: Tz::UTC,
+            fields: None,
             chunks: 0,
             done: false,
         };
@@ -1791,8 +1835,17 @@ impl CsvStream {
         self.first.as_ref().map_or(("", false), |(text, last)| (text.as_str(), *last))
     }
 
-    fn start(&mut self, sep: u8, quote: u8) {
+    fn start(
+        &mut self,
+        sep: u8,
+        quote: u8,
+        wanted: &[String],
+        direct: Vec<(String, &'static str, Kind)>,
+        nulls: Vec<String>,
+        ptz: Tz,
+    ) {
         (self.sep, self.quote) = (sep, quote);
+        (self.wanted, self.direct, self.nulls, self.ptz) = (wanted.to_vec(), direct, nulls, ptz);
         self.check = Some(dialect::ShapeCheck::new(sep, quote));
     }
 
@@ -1847,7 +1900,7 @@ impl CsvStream {
 
     /// The next block's whole records, parsed; None after the last. A file with a header
     /// and no rows gives one empty chunk.
-    fn next_chunk(&mut self) -> Result<Option<DataFrame>> {
+    fn next_chunk(&mut self) -> Result<Option<fields::Chunk>> {
         loop {
             if self.done {
                 return Ok(None);
@@ -1870,11 +1923,20 @@ impl CsvStream {
             let (end, header_end) = check.feed(&text, last)?;
             let start = match header_end {
                 Some(h) => {
-                    self.header = Some(text[..h].to_string());
+                    let (wanted, direct) = (&self.wanted, &self.direct);
+                    let keep = |c: &str| {
+                        wanted
+                            .iter()
+                            .any(|w| w == c)
+                            .then(|| direct.iter().find(|(d, ..)| d == c).map(|(_, n, k)| (*n, *k)))
+                    };
+                    let clock = LocalClock::new(self.ptz);
+                    self.fields =
+                        Some(fields::Fields::new(self.sep, self.quote, check.names(), keep, self.nulls.clone(), clock));
                     h
                 }
                 // Blank lines before the header: nothing to keep.
-                None if self.header.is_none() => end,
+                None if self.fields.is_none() => end,
                 None => 0,
             };
             let rows = check.records() - records_before;
@@ -1883,20 +1945,11 @@ impl CsvStream {
             if rows == 0 && !(last && self.chunks == 0) {
                 continue;
             }
-            let header = self.header.as_deref().unwrap_or_default();
-            let mut bytes = Vec::with_capacity(header.len() + end - start);
-            bytes.extend_from_slice(header.as_bytes());
-            bytes.extend_from_slice(&text.as_bytes()[start.min(end)..end]);
             self.chunks += 1;
-            let (sep, quote) = (self.sep, self.quote);
-            let df = CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .map_parse_options(|o| o.with_separator(sep).with_quote_char(Some(quote)).with_missing_is_null(true))
-                .into_reader_with_file_handle(std::io::Cursor::new(bytes))
-                .finish()
-                .map_err(|e| anyhow::anyhow!("{e} (the CSV could not be parsed: check the separator, quotes and that every row has the header's columns)"))?;
-            return Ok(Some(df));
+            let Some(fields) = &mut self.fields else {
+                bail!("the file is empty: expected a header line");
+            };
+            return Ok(Some(fields.chunk(&text[start.min(end)..end])?));
         }
     }
 }

@@ -234,6 +234,54 @@ impl Profile {
         out
     }
 
+    /// Source columns that only one canonical timestamp, date or number column reads, as
+    /// it is (no constant, split, value map, duration, datetime spec or offset, no other
+    /// use): a CSV reader may type them while it splits the records, without text in
+    /// between. Numbers only without `decimal_comma`.
+    pub fn direct_columns(&self, source: &str) -> Vec<(String, &'static str, crate::load::schema::Kind)> {
+        use crate::load::schema::Kind;
+        let (canonical, _) = crate::load::schema::columns(source);
+        // Every use of a source column: Some(kind) when a canonical column reads it as it
+        // is, None for any other use.
+        let mut uses: BTreeMap<String, Vec<Option<(&'static str, Kind)>>> = BTreeMap::new();
+        let mut other = |c: &String| uses.entry(c.clone()).or_default().push(None);
+        self.split.values().for_each(|s| other(&s.column));
+        for d in self.datetimes.values() {
+            [&d.column, &d.date, &d.time].into_iter().flatten().for_each(&mut other);
+        }
+        for d in self.durations.values() {
+            [&d.column, &d.start, &d.end].into_iter().flatten().for_each(&mut other);
+        }
+        self.after.values().for_each(|a| other(&a.column));
+        if let Some(e) = &self.event_log {
+            other(&e.order_by);
+        }
+        for c in canonical {
+            let src = self.columns.get(c.name).cloned().unwrap_or_else(|| c.name.to_string());
+            let elsewhere = self.constants.contains_key(c.name)
+                || self.split.contains_key(c.name)
+                || self.durations.contains_key(c.name)
+                || self.datetimes.contains_key(c.name)
+                || self.after.contains_key(c.name);
+            if elsewhere {
+                continue;
+            }
+            let plain = !self.values.contains_key(c.name)
+                && match c.kind {
+                    Kind::Timestamp | Kind::Date => true,
+                    Kind::Number => !self.csv.decimal_comma,
+                    _ => false,
+                };
+            uses.entry(src).or_default().push(plain.then_some((c.name, c.kind)));
+        }
+        uses.into_iter()
+            .filter_map(|(src, u)| match u.as_slice() {
+                [Some((c, kind))] => Some((src, *c, *kind)),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn null_tokens(&self) -> Vec<String> {
         self.null_values
             .clone()

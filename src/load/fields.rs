@@ -1,0 +1,368 @@
+//! CSV records split into fields, straight into polars columns: only the columns a
+//! profile reads are kept, and those it reads as plain timestamps or numbers are typed
+//! here, without text in between.
+//!
+//! The text given is whole records already checked by `dialect::ShapeCheck` (quotes
+//! closed, no record with more fields than the header), so splitting cannot fail. The
+//! rules:
+//! - a blank line (nothing but `\r`) is no record;
+//! - an unquoted field is its bytes as they are (no trimming), the last field of a line
+//!   without its `\r`; an empty one is missing (null);
+//! - a quoted field is its text between the quotes with `""` read as `"` (an empty
+//!   quoted field is an empty value, not a missing one); text after the closing quote,
+//!   before the separator, is kept after it;
+//! - a record with fewer fields than the header has its missing fields null.
+//!
+//! A typed column reads each value as the text path does (`cells` then the parser):
+//! trimmed; empty or a null token is missing; a value the parser does not read is
+//! missing and noted, with its row, as unread.
+
+use super::parse::{self, LocalClock};
+use super::schema::Kind;
+use super::BadValues;
+use polars::prelude::*;
+use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
+
+/// What a kept column becomes.
+enum Sink {
+    Text(MutableBinaryViewArray<str>),
+    Timestamp(Vec<Option<i64>>, BadValues),
+    Number(Vec<Option<f64>>, BadValues),
+}
+
+/// A column typed while splitting: the canonical column it is, its source name, values
+/// and unread values (rows from the chunk's first).
+pub struct Typed {
+    pub canonical: &'static str,
+    pub source: String,
+    pub values: Series,
+    pub unread: BadValues,
+}
+
+/// The records of one block: how many, the kept text columns as a frame, and the typed
+/// columns.
+pub struct Chunk {
+    pub rows: usize,
+    pub text: DataFrame,
+    pub typed: Vec<Typed>,
+}
+
+/// Splits records into the columns kept.
+pub struct Fields {
+    sep: u8,
+    quote: u8,
+    /// The file's field count (the header's).
+    width: usize,
+    /// For each field of a record, the kept column it goes to.
+    slot_of: Vec<Option<usize>>,
+    /// The kept columns' names, and which are typed here (as which canonical column, of
+    /// which kind).
+    names: Vec<(String, Option<(&'static str, Kind)>)>,
+    nulls: Vec<String>,
+    clock: LocalClock,
+}
+
+impl Fields {
+    /// `header`: the file's column names; `keep`: whether to keep each, and as text
+    /// (None) or typed; `nulls`: the null tokens; `clock`: local times' timezone.
+    pub fn new(
+        sep: u8,
+        quote: u8,
+        header: &[String],
+        keep: impl Fn(&str) -> Option<Option<(&'static str, Kind)>>,
+        nulls: Vec<String>,
+        clock: LocalClock,
+    ) -> Self {
+        let mut names = Vec::new();
+        let slot_of = header
+            .iter()
+            .map(|h| {
+                keep(h).map(|kind| {
+                    names.push((h.clone(), kind));
+                    names.len() - 1
+                })
+            })
+            .collect();
+        Fields { sep, quote, width: header.len(), slot_of, names, nulls, clock }
+    }
+
+    /// The kept columns of the records in `text`.
+    pub fn chunk(&mut self, text: &str) -> PolarsResult<Chunk> {
+        let mut sinks: Vec<Sink> = self
+            .names
+            .iter()
+            .map(|(_, kind)| match kind {
+                Some((_, Kind::Timestamp | Kind::Date)) => Sink::Timestamp(Vec::new(), BadValues::default()),
+                Some((_, Kind::Number)) => Sink::Number(Vec::new(), BadValues::default()),
+                _ => Sink::Text(Default::default()),
+            })
+            .collect();
+        let rows = self.split(text, &mut sinks);
+        let mut columns = Vec::new();
+        let mut typed = Vec::new();
+        for (sink, (name, kind)) in sinks.into_iter().zip(&self.names) {
+            let canonical = kind.map_or("", |(c, _)| c);
+            let name: PlSmallStr = name.as_str().into();
+            match sink {
+                Sink::Text(arr) => {
+                    let arr: Utf8ViewArray = arr.into();
+                    columns.push(StringChunked::with_chunk(name, arr).into_column());
+                }
+                Sink::Timestamp(v, unread) => typed.push(Typed {
+                    canonical,
+                    source: name.to_string(),
+                    values: Int64Chunked::from_iter_options(name, v.into_iter()).into_series(),
+                    unread,
+                }),
+                Sink::Number(v, unread) => typed.push(Typed {
+                    canonical,
+                    source: name.to_string(),
+                    values: Float64Chunked::from_iter_options(name, v.into_iter()).into_series(),
+                    unread,
+                }),
+            }
+        }
+        Ok(Chunk { rows, text: DataFrame::new(rows, columns)?, typed })
+    }
+
+    /// A value for field `field` of record `row`.
+    #[inline]
+    fn put(&mut self, sinks: &mut [Sink], field: usize, row: usize, value: Option<&str>) {
+        let Some(Some(slot)) = self.slot_of.get(field) else { return };
+        match &mut sinks[*slot] {
+            Sink::Text(arr) => match value {
+                Some(v) => arr.push_value(v),
+                None => arr.push_null(),
+            },
+            Sink::Timestamp(out, unread) => out.push(cell(value, &self.nulls).and_then(|t| {
+                let r = parse::timestamp(t, &mut self.clock);
+                if r.is_none() {
+                    unread.note(row, t);
+                }
+                r
+            })),
+            Sink::Number(out, unread) => out.push(cell(value, &self.nulls).and_then(|t| {
+                let r = parse::number(t);
+                if r.is_none() {
+                    unread.note(row, t);
+                }
+                r
+            })),
+        }
+    }
+
+    /// The fields a short record lacks, from `from`.
+    fn rest(&mut self, sinks: &mut [Sink], row: usize, from: usize) {
+        for field in from..self.width {
+            self.put(sinks, field, row, None);
+        }
+    }
+
+    /// Splits the records of `text` into `sinks`; returns how many there were.
+    fn split(&mut self, text: &str, sinks: &mut [Sink]) -> usize {
+        let b = text.as_bytes();
+        let (sep, quote) = (self.sep, self.quote);
+        let mut row = 0usize;
+        let mut pos = 0usize;
+        let mut next_quote = memchr::memchr(quote, b);
+        let mut unescaped = String::new();
+        while pos < b.len() {
+            let line_end = memchr::memchr(b'\n', &b[pos..]).map_or(b.len(), |o| pos + o);
+            if next_quote.is_some_and(|q| q < pos) {
+                next_quote = memchr::memchr(quote, &b[pos..]).map(|o| pos + o);
+            }
+            // A line without a quote (most of them): its fields lie between separators.
+            if next_quote.is_none_or(|q| q >= line_end) {
+                let line = &text[pos..line_end];
+                pos = line_end + 1;
+                if line.bytes().all(|c| c == b'\r') {
+                    continue;
+                }
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                let (mut field, mut start) = (0usize, 0usize);
+                for at in memchr::memchr_iter(sep, line.as_bytes()) {
+                    self.put(sinks, field, row, unquoted(&line[start..at]));
+                    field += 1;
+                    start = at + 1;
+                }
+                self.put(sinks, field, row, unquoted(&line[start..]));
+                self.rest(sinks, row, field + 1);
+                row += 1;
+                continue;
+            }
+            // A record with a quote: field by field (a quoted field may hold separators
+            // and line ends).
+            let mut field = 0usize;
+            loop {
+                let end = if b.get(pos) == Some(&quote) {
+                    let mut i = pos + 1;
+                    let mut segment = i;
+                    unescaped.clear();
+                    let mut doubled = false;
+                    let close = loop {
+                        let q = memchr::memchr(quote, &b[i..]).map_or(b.len(), |o| i + o);
+                        if q + 1 < b.len() && b[q + 1] == quote {
+                            unescaped.push_str(&text[segment..=q]);
+                            (i, segment, doubled) = (q + 2, q + 2, true);
+                        } else {
+                            break q;
+                        }
+                    };
+                    let after = (close + 1).min(b.len());
+                    let end = memchr::memchr2(sep, b'\n', &b[after..]).map_or(b.len(), |o| after + o);
+                    let mut tail = &text[after..end];
+                    if end == b.len() || b[end] == b'\n' {
+                        tail = tail.strip_suffix('\r').unwrap_or(tail);
+                    }
+                    let inner = &text[segment.min(close)..close];
+                    if doubled || !tail.is_empty() {
+                        unescaped.push_str(inner);
+                        unescaped.push_str(tail);
+                        let value = std::mem::take(&mut unescaped);
+                        self.put(sinks, field, row, Some(&value));
+                        unescaped = value;
+                    } else {
+                        self.put(sinks, field, row, Some(inner));
+                    }
+                    end
+                } else {
+                    let end = memchr::memchr2(sep, b'\n', &b[pos..]).map_or(b.len(), |o| pos + o);
+                    let mut v = &text[pos..end];
+                    if end == b.len() || b[end] == b'\n' {
+                        v = v.strip_suffix('\r').unwrap_or(v);
+                    }
+                    self.put(sinks, field, row, unquoted(v));
+                    end
+                };
+                field += 1;
+                pos = end + 1;
+                if end >= b.len() || b[end] == b'\n' {
+                    break;
+                }
+            }
+            self.rest(sinks, row, field);
+            row += 1;
+        }
+        row
+    }
+}
+
+/// A value as the typed columns read it: trimmed, missing when empty or a null token.
+fn cell<'a>(v: Option<&'a str>, nulls: &[String]) -> Option<&'a str> {
+    v.map(str::trim).filter(|t| !t.is_empty() && !nulls.iter().any(|n| n == t))
+}
+
+/// An unquoted field: missing when empty.
+fn unquoted(v: &str) -> Option<&str> {
+    (!v.is_empty()).then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(header: &[&str], keep: &[&str], typed: &[(&str, &'static str, Kind)]) -> Fields {
+        let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+        let keep = |h: &str| {
+            let typed = typed.iter().find(|(t, ..)| *t == h).map(|(_, c, k)| (*c, *k));
+            (keep.contains(&h) || typed.is_some()).then_some(typed)
+        };
+        let nulls = vec!["NA".to_string(), "null".to_string()];
+        Fields::new(b',', b'"', &header, keep, nulls, LocalClock::new(chrono_tz::Europe::Paris))
+    }
+
+    fn split(text: &str, header: &[&str], keep: &[&str]) -> Vec<Vec<Option<String>>> {
+        let df = fields(header, keep, &[]).chunk(text).unwrap().text;
+        let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
+        assert_eq!(names, keep.iter().copied().filter(|k| header.contains(k)).collect::<Vec<_>>());
+        df.columns().iter().map(|c| c.str().unwrap().iter().map(|v| v.map(str::to_string)).collect()).collect()
+    }
+
+    fn s(v: &str) -> Option<String> {
+        Some(v.to_string())
+    }
+
+    #[test]
+    fn plain_lines_keep_only_the_columns_asked_for() {
+        let got = split("1,x,a\n2,,b\r\n3,z,\n", &["id", "t", "u"], &["id", "u"]);
+        assert_eq!(got, vec![vec![s("1"), s("2"), s("3")], vec![s("a"), s("b"), None]]);
+    }
+
+    #[test]
+    fn blank_lines_are_no_records_and_values_are_not_trimmed() {
+        let got = split("\n1, 2 \r\n\r\n\r\r\n3,4\n\n", &["a", "b"], &["a", "b"]);
+        assert_eq!(got, vec![vec![s("1"), s("3")], vec![s(" 2 "), s("4")]]);
+    }
+
+    #[test]
+    fn only_one_carriage_return_is_the_line_end() {
+        let got = split("1,2\r\r\n", &["a", "b"], &["a", "b"]);
+        assert_eq!(got, vec![vec![s("1")], vec![s("2\r")]]);
+    }
+
+    #[test]
+    fn short_records_have_their_missing_fields_null() {
+        let got = split("1\n2,\n\"3\"\n", &["a", "b", "c"], &["a", "c"]);
+        assert_eq!(got, vec![vec![s("1"), s("2"), s("3")], vec![None, None, None]]);
+    }
+
+    #[test]
+    fn quoted_fields() {
+        let text = "1,\"a,b\"\n2,\"\"\"\"\r\n3,\"\"\n4,\"m\r\nx\"\n5,ab\"c\n6,\"q\"\"x\"\"\"\n7,\"x\"z\r\n8,\"\",\n";
+        let got = split(text, &["a", "b", "c"], &["a", "b", "c"]);
+        let a: Vec<_> = (1..=8).map(|i| s(&i.to_string())).collect();
+        assert_eq!(got[0], a);
+        assert_eq!(got[1], vec![s("a,b"), s("\""), s(""), s("m\r\nx"), s("ab\"c"), s("q\"x\""), s("xz"), s("")]);
+        assert_eq!(got[2], vec![None; 8]);
+    }
+
+    #[test]
+    fn a_last_record_without_its_newline() {
+        assert_eq!(split("1,2", &["a", "b"], &["b"]), vec![vec![s("2")]]);
+        assert_eq!(split("1,\"2\"", &["a", "b"], &["b"]), vec![vec![s("2")]]);
+        assert_eq!(split("1,\"2\"\r", &["a", "b"], &["b"]), vec![vec![s("2")]]);
+    }
+
+    #[test]
+    fn no_records_gives_empty_columns() {
+        assert_eq!(split("", &["a", "b"], &["a", "b"]), vec![Vec::<Option<String>>::new(); 2]);
+    }
+
+    #[test]
+    fn long_and_unicode_values_survive() {
+        let long = "é".repeat(40);
+        let got = split(&format!("{long},\"{long}\"\n"), &["a", "b"], &["a", "b"]);
+        assert_eq!(got, vec![vec![s(&long)], vec![s(&long)]]);
+    }
+
+    #[test]
+    fn typed_columns_read_values_as_the_text_path_does() {
+        let mut f = fields(
+            &["id", "at", "n", "t"],
+            &["id", "t"],
+            &[("at", "created_at", Kind::Timestamp), ("n", "reopens", Kind::Number)],
+        );
+        let text = "1,2026-01-05T10:00:00Z, 2 ,x\n                    2, 2026-07-01 12:30 ,NA,y\n                    3,yesterday,1e400,z\n                    4,,abc,\n                    5,\"2026-01-05\",\" -1.5\"\n\
+                    6,null,inf\n";
+        let chunk = f.chunk(text).unwrap();
+        assert_eq!(chunk.text.get_column_names(), ["id", "t"]);
+        assert_eq!(chunk.text.column("t").unwrap().str().unwrap().get(4), None);
+        let [at, n] = &chunk.typed[..] else { panic!("two typed columns") };
+        assert_eq!((at.canonical, at.source.as_str()), ("created_at", "at"));
+        // Paris: UTC+2 in July, UTC+1 in January; a date alone is its local midnight.
+        let jan5 = 1_767_571_200_000i64;
+        let got: Vec<Option<i64>> = at.values.i64().unwrap().iter().collect();
+        assert_eq!(
+            got,
+            [Some(jan5 + 10 * 3_600_000), Some(1_782_901_800_000), None, None, Some(jan5 - 3_600_000), None]
+        );
+        assert_eq!(at.unread.rows, [2]);
+        assert_eq!(at.unread.first, Some((2, "yesterday".to_string())));
+        assert_eq!((n.canonical, n.source.as_str()), ("reopens", "n"));
+        let got: Vec<Option<f64>> = n.values.f64().unwrap().iter().collect();
+        assert_eq!(got, [Some(2.0), None, None, None, Some(-1.5), None]);
+        // Not finite, not a number: unread; a null token or nothing: missing.
+        assert_eq!(n.unread.rows, [2, 3, 5]);
+        assert_eq!(n.unread.first, Some((2, "1e400".to_string())));
+    }
+}
