@@ -1791,12 +1791,15 @@ struct CsvStream {
     quote: u8,
     /// Bytes read after the last newline, not decoded yet.
     pending: Vec<u8>,
+    /// The last block's buffer, for the next block.
+    spare: Vec<u8>,
     /// Bytes of the file before `pending` (for UTF-8 error positions).
     offset: u64,
     /// The first block, read by `open` (for sniffing) and not yet checked, and whether it
     /// was the whole file.
     first: Option<(String, bool)>,
-    /// The unfinished record at the end of the block before.
+    /// The unfinished record at the end of the block before, as decoded text (Windows-1252
+    /// files; in UTF-8 ones it goes back into `pending`).
     carry: String,
     /// The source columns the profile reads (the only ones kept), those typed as they
     /// are split, the null tokens and the timezone of local times.
@@ -1828,6 +1831,7 @@ impl CsvStream {
             sep: b',',
             quote: b'"',
             pending: Vec::new(),
+            spare: Vec::new(),
             offset: 0,
             first: None,
             carry: String::new(),
@@ -1868,22 +1872,18 @@ impl CsvStream {
     /// file); the rest waits in `pending`.
     fn read_block(&mut self) -> Result<(String, bool)> {
         use std::io::Read;
-        let mut block = std::mem::take(&mut self.pending);
-        let before = block.len();
-        block.resize(before + BLOCK_BYTES, 0);
-        let mut filled = before;
-        while filled < block.len() {
-            match self.file.read(&mut block[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let last = filled < block.len();
-        block.truncate(filled);
+        // The block before's memory, already mapped: a fresh 8 MiB buffer per block was
+        // page faults and zeroing in the kernel.
+        let mut block = std::mem::take(&mut self.spare);
+        block.clear();
+        block.reserve(self.pending.len() + BLOCK_BYTES);
+        block.extend_from_slice(&self.pending);
+        self.pending.clear();
+        let read = (&mut self.file).take(BLOCK_BYTES as u64).read_to_end(&mut block)?;
+        let last = read < BLOCK_BYTES;
         let cut = if last { block.len() } else { memchr::memrchr(b'\n', &block).map_or(0, |i| i + 1) };
-        self.pending = block.split_off(cut);
+        self.pending.extend_from_slice(&block[cut..]);
+        block.truncate(cut);
         // A byte-order mark at the start of a UTF-8 file is not text.
         let skip =
             if self.offset == 0 && matches!(self.encoding, Encoding::Utf8 { .. }) && block.starts_with(b"\xEF\xBB\xBF")
@@ -1955,7 +1955,16 @@ impl CsvStream {
                 None => 0,
             };
             let rows = check.records() - records_before;
-            self.carry = text[end..].to_string();
+            let unfinished = &text[end..];
+            if matches!(self.encoding, Encoding::Utf8 { .. }) && !last {
+                // UTF-8 text is its bytes: the unfinished record goes back in front of
+                // the bytes not read yet, and the next block starts with it (no copy of
+                // the block to put it in front).
+                self.pending.splice(0..0, unfinished.bytes());
+                self.offset -= unfinished.len() as u64;
+            } else {
+                self.carry = unfinished.to_string();
+            }
             self.done = last;
             if rows == 0 && !(last && self.chunks == 0) {
                 continue;
@@ -1964,7 +1973,9 @@ impl CsvStream {
             let Some(fields) = &mut self.fields else {
                 bail!("the file is empty: expected a header line");
             };
-            return Ok(Some(fields.chunk(&text[start.min(end)..end])?));
+            let chunk = fields.chunk(&text[start.min(end)..end])?;
+            self.spare = text.into_bytes();
+            return Ok(Some(chunk));
         }
     }
 }
