@@ -161,6 +161,11 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     let template_set = render::TemplateSet::load(template_dir.as_deref())?;
     let strings = template_set.strings(lang)?;
     let data = load_stage(&plan)?;
+    // The input files are hashed for the manifest on a thread of their own while the
+    // metrics are computed (hundreds of MB for a large export).
+    let files = input_files(&plan);
+    let paths: Vec<PathBuf> = files.iter().map(|(_, _, p)| p.clone()).collect();
+    let hashing = std::thread::spawn(move || paths.iter().map(|p| manifest::sha256_file(p)).collect::<Vec<_>>());
     progress.stage("compute");
     let sets = Sets::compute(&data, &plan)?;
     progress.stage("compare");
@@ -193,7 +198,9 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     );
     let chart_data = ChartInputs { comparisons: &comparisons, drivers: &drivers, workload, sets: &sets, daily };
     let (charts, sparklines) = charts_stage(&staging.charts_dir(), &plan, &chart_data, &fmt)?;
-    let manifest = manifest_stage(&plan, &data, lang, args.email || args.send, command, &template_set)?;
+    let hashes = hashing.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+    let hashed: Vec<_> = files.iter().zip(hashes).map(|((name, spec, path), h)| (*name, *spec, path, h)).collect();
+    let manifest = manifest_stage(&plan, &data, lang, args.email || args.send, command, &template_set, hashed)?;
     let report = render::Report {
         title: plan.config.report.title.clone(),
         lang,
@@ -300,6 +307,18 @@ fn eject(dir: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
+/// Every input file, with its input's name and spec, in the config's order.
+fn input_files(plan: &plan::ReportPlan) -> Vec<(&'static str, &config::InputSpec, PathBuf)> {
+    plan.config
+        .inputs
+        .iter()
+        .flat_map(|(name, spec)| load::resolve_paths(spec, &plan.base_dir).into_iter().map(move |p| (name, spec, p)))
+        .collect()
+}
+
+/// An input file with its size and SHA-256 (or why it could not be read).
+type HashedFile<'a> = (&'static str, &'a config::InputSpec, &'a PathBuf, Result<(u64, String)>);
+
 /// What the report is made from, sealed with its digest.
 fn manifest_stage(
     plan: &plan::ReportPlan,
@@ -308,31 +327,11 @@ fn manifest_stage(
     email: bool,
     command: Vec<String>,
     templates: &render::TemplateSet,
+    files: Vec<HashedFile>,
 ) -> Result<manifest::Manifest> {
-    // The input files are hashed side by side (hundreds of MB for a large export).
-    let files: Vec<(&str, &config::InputSpec, std::path::PathBuf)> = plan
-        .config
-        .inputs
-        .iter()
-        .flat_map(|(name, spec)| load::resolve_paths(spec, &plan.base_dir).into_iter().map(move |p| (name, spec, p)))
-        .collect();
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(files.len().max(1));
-    let mut hashes: Vec<(usize, Result<(u64, String)>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|k| {
-                let files = &files;
-                scope.spawn(move || {
-                    let mine = files.iter().enumerate().skip(k).step_by(workers);
-                    mine.map(|(i, (_, _, path))| (i, manifest::sha256_file(path))).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
-    });
-    hashes.sort_by_key(|(i, _)| *i);
     let mut inputs = Vec::new();
-    for ((name, spec, path), (_, hash)) in files.iter().zip(hashes) {
-        let meta = data.sources().find(|s| s.meta.name == *name).map(|s| &s.meta);
+    for (name, spec, path, hash) in files {
+        let meta = data.sources().find(|s| s.meta.name == name).map(|s| &s.meta);
         let (size, sha256) = hash?;
         inputs.push(manifest::Input {
             name: name.to_string(),
