@@ -1,4 +1,5 @@
-//! CSV dialects: the separator, and the structure check run before polars parses a block.
+//! CSV dialects: the separator, and the structure check run before a block's records are
+//! split (load::fields).
 
 use anyhow::{bail, Result};
 
@@ -28,16 +29,16 @@ pub fn sniff_separator(text: &str) -> u8 {
 #[derive(Debug, Default, PartialEq)]
 pub struct Shape {
     pub records: usize,
-    /// 0-based data rows (as polars numbers them: blank lines are skipped) with fewer
-    /// fields than the header; polars reads their missing fields as empty.
+    /// 0-based data rows (blank lines are no rows) with fewer fields than the header;
+    /// their missing fields are read as empty.
     pub short_rows: Vec<usize>,
     /// Field count of the first short row.
     pub first_short: Option<usize>,
 }
 
-/// Checks a CSV's structure before polars parses it, so that a broken file is named by
-/// row and line: a quote never closed, a row with more fields than the header (a wrong
-/// separator or an unquoted separator in a value), a column named twice. The text comes
+/// Checks a CSV's structure before its records are split, so that a broken file is named
+/// by row and line: a quote never closed, a row with more fields than the header (a
+/// wrong separator or an unquoted separator in a value), a column named twice. The text comes
 /// in blocks (the file is read a block at a time); each block starts where a record
 /// starts, and the check says how much of it is whole records.
 pub struct ShapeCheck {

@@ -1,8 +1,9 @@
-//! load: read each configured input (CSV, JSON array, NDJSON) with polars, map it to
+//! load: read each configured input (CSV, JSON array, NDJSON, Parquet), map it to
 //! the canonical columns, type every value, and count what had to be dropped.
 //!
-//! Every source is read as text first and typed here, so that a bad value is reported
-//! with its row and column instead of becoming a silent null.
+//! Every value is typed here (a CSV's plain timestamps and numbers as its records are
+//! split), so that a bad value is reported with its row and column instead of becoming
+//! a silent null.
 
 mod dialect;
 mod fields;
@@ -1695,7 +1696,7 @@ fn read_raw(
 }
 
 /// A file's rows before typing: CSV read, checked and parsed a block at a time (so that
-/// neither the file's text nor all of its polars strings are in memory at once), JSON
+/// neither the file's text nor all of its values as text are in memory at once), JSON
 /// and Parquet as one frame.
 enum RawFile {
     Csv(Box<CsvStream>),
@@ -1780,8 +1781,8 @@ fn line_at(path: &Path, at: u64) -> Result<usize> {
 }
 
 /// A CSV file read a block of whole lines at a time: decoded, checked for its shape
-/// (records that run past a block wait for the next), parsed by polars with the header
-/// in front.
+/// (records that run past a block wait for the next), split into the columns the
+/// profile reads (load::fields).
 struct CsvStream {
     path: PathBuf,
     file: std::fs::File,
