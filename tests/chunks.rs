@@ -156,3 +156,28 @@ fn a_byte_that_is_not_utf8_in_a_later_block() {
     assert_eq!(subject.as_deref(), Some("café"));
     assert_eq!(t.meta.rows_read as usize, t.frame.height());
 }
+
+#[test]
+fn blank_lines_in_any_block_are_no_rows() {
+    // Blank lines (some with a carriage return) before every 40,000th row, and at the
+    // end: no row of their own, and the rows after them keep their numbers.
+    let bad = 300_001;
+    let (mut csv, n) = write_csv(2.2, |r, f, _| {
+        if r % 40_000 == 0 {
+            f[0] = format!("\n\r\n{}", f[0]);
+        }
+        if r == bad {
+            f[1] = "not a date".into();
+        }
+    });
+    csv.push_str("\n\n");
+    let dir = tempfile::tempdir().unwrap();
+    let t = load(dir.path(), csv.as_bytes(), None).unwrap().tickets.unwrap();
+    assert_eq!((t.meta.rows_read, t.meta.rows_kept), (n as u64, n as u64 - 1));
+    let found: Vec<(&str, u64, u64)> =
+        t.meta.issues.iter().map(|i| (i.column.as_str(), i.count, i.first_row)).collect();
+    assert_eq!(found, vec![("created_at", 1, bad as u64 + 1)]);
+    let ids = t.frame.column("ticket_id").unwrap().str().unwrap();
+    assert_eq!(ids.get(40_000), Some("1040000"));
+    assert_eq!(ids.null_count(), 0);
+}
