@@ -249,7 +249,10 @@ impl Fields {
 
 /// A value as the typed columns read it: trimmed, missing when empty or a null token.
 fn cell<'a>(v: Option<&'a str>, nulls: &[String]) -> Option<&'a str> {
-    v.map(str::trim).filter(|t| !t.is_empty() && !nulls.iter().any(|n| n == t))
+    v.map(parse::trim).filter(|t| {
+        // Not empty, and not a null token (compared only when its first byte matches).
+        !t.is_empty() && !nulls.iter().any(|n| n.len() == t.len() && n.as_bytes()[0] == t.as_bytes()[0] && n == t)
+    })
 }
 
 /// An unquoted field: missing when empty.

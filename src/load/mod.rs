@@ -942,7 +942,7 @@ fn typed_text<'a>(
 /// The cells of a text column: trimmed, and None where empty or a null token.
 fn cells<'a>(ca: &'a StringChunked, nulls: &'a [String]) -> impl Iterator<Item = Option<&'a str>> + 'a {
     ca.iter().map(move |v| {
-        let t = v?.trim();
+        let t = parse::trim(v?);
         (!t.is_empty() && !nulls.iter().any(|n| n == t)).then_some(t)
     })
 }

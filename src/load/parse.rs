@@ -63,15 +63,38 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// A day of the proleptic Gregorian calendar (years of four digits, so always in
+/// chrono's range).
 fn valid_date(y: i64, m: i64, d: i64) -> bool {
-    (1..=12).contains(&m) && d >= 1 && NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).is_some()
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+/// `s` without white space at either end, as `str::trim` gives it; most values have
+/// none, which their first and last bytes tell.
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&z))
+            if a.is_ascii() && z.is_ascii() && !(a as char).is_whitespace() && !(z as char).is_whitespace() =>
+        {
+            s
+        }
+        _ => s.trim(),
+    }
 }
 
 /// Parse `YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]]` with an optional `Z`, `UTC`,
 /// `±HH`, `±HHMM` or `±HH:MM`. Values without an offset are local times in `clock`'s
 /// timezone. Returns epoch milliseconds, or None when the text is not such a timestamp.
 pub fn timestamp(s: &str, clock: &mut LocalClock) -> Option<i64> {
-    let b = s.trim().as_bytes();
+    let b = trim(s).as_bytes();
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
@@ -148,9 +171,19 @@ pub fn timestamp(s: &str, clock: &mut LocalClock) -> Option<i64> {
 
 /// A plain decimal number (`12`, `-3.5`, `1e3`); thousands separators are not accepted.
 pub fn number(s: &str) -> Option<f64> {
-    let t = s.trim();
+    let t = trim(s);
     if t.is_empty() {
         return None;
+    }
+    // Most values are whole numbers: up to 15 digits are exact as f64, the value the
+    // general parser gives.
+    let (negative, digits) = match t.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if (1..=15).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit) {
+        let v = digits.iter().fold(0i64, |v, d| v * 10 + (d - b'0') as i64) as f64;
+        return Some(if negative { -v } else { v });
     }
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
@@ -246,6 +279,54 @@ mod tests {
                 .signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
                 .num_days();
             assert_eq!(days_from_civil(y as i64, m as i64, d as i64), c);
+        }
+    }
+
+    #[test]
+    fn valid_date_agrees_with_chrono_over_four_centuries() {
+        for y in 1900..2401 {
+            for m in 0..14 {
+                for d in 0..33 {
+                    let chrono = (1..=12).contains(&m)
+                        && d >= 1
+                        && NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).is_some();
+                    assert_eq!(valid_date(y, m, d), chrono, "{y}-{m}-{d}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn whole_numbers_read_as_the_general_parser_reads_them() {
+        for s in [
+            "0",
+            "-0",
+            "7",
+            "007",
+            "-12",
+            "1816",
+            "999999999999999",
+            "-999999999999999",
+            "9999999999999999",
+            "12345678901234567890",
+            " 42 ",
+            "\u{a0}5",
+            "+5",
+            "1e3",
+            "-",
+            "1.5",
+            "4\u{b}",
+        ] {
+            let general = s.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+            let got = number(s);
+            assert_eq!(got.map(f64::to_bits), general.map(f64::to_bits), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        for s in ["", " ", "a", " a", "a ", "\ta\r", "\u{b}a", "a\u{a0}", "\u{3000}a", "é", " é ", "a b"] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
         }
     }
 }
