@@ -21,13 +21,13 @@ use super::parse::{self, LocalClock};
 use super::schema::Kind;
 use super::BadValues;
 use polars::prelude::*;
-use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
+use polars_arrow::array::{MutableBinaryViewArray, MutablePrimitiveArray, Utf8ViewArray};
 
 /// What a kept column becomes.
 enum Sink {
     Text(MutableBinaryViewArray<str>),
-    Timestamp(Vec<Option<i64>>, BadValues),
-    Number(Vec<Option<f64>>, BadValues),
+    Timestamp(MutablePrimitiveArray<i64>, BadValues),
+    Number(MutablePrimitiveArray<f64>, BadValues),
 }
 
 /// A column typed while splitting: the canonical column it is, its source name, values
@@ -60,6 +60,8 @@ pub struct Fields {
     names: Vec<(String, Option<(&'static str, Kind)>)>,
     nulls: Vec<String>,
     clock: LocalClock,
+    /// Records in the block before: the next block's arrays are made that size at once.
+    rows_hint: usize,
 }
 
 impl Fields {
@@ -83,7 +85,7 @@ impl Fields {
                 })
             })
             .collect();
-        Fields { sep, quote, width: header.len(), slot_of, names, nulls, clock }
+        Fields { sep, quote, width: header.len(), slot_of, names, nulls, clock, rows_hint: 0 }
     }
 
     /// The kept columns of the records in `text`.
@@ -92,12 +94,17 @@ impl Fields {
             .names
             .iter()
             .map(|(_, kind)| match kind {
-                Some((_, Kind::Timestamp | Kind::Date)) => Sink::Timestamp(Vec::new(), BadValues::default()),
-                Some((_, Kind::Number)) => Sink::Number(Vec::new(), BadValues::default()),
-                _ => Sink::Text(Default::default()),
+                Some((_, Kind::Timestamp | Kind::Date)) => {
+                    Sink::Timestamp(MutablePrimitiveArray::with_capacity(self.rows_hint), BadValues::default())
+                }
+                Some((_, Kind::Number)) => {
+                    Sink::Number(MutablePrimitiveArray::with_capacity(self.rows_hint), BadValues::default())
+                }
+                _ => Sink::Text(MutableBinaryViewArray::with_capacity(self.rows_hint)),
             })
             .collect();
         let rows = self.split(text, &mut sinks);
+        self.rows_hint = rows + rows / 16;
         let mut columns = Vec::new();
         let mut typed = Vec::new();
         for (sink, (name, kind)) in sinks.into_iter().zip(&self.names) {
@@ -111,13 +118,13 @@ impl Fields {
                 Sink::Timestamp(v, unread) => typed.push(Typed {
                     canonical,
                     source: name.to_string(),
-                    values: Int64Chunked::from_iter_options(name, v.into_iter()).into_series(),
+                    values: Int64Chunked::with_chunk(name, v.into()).into_series(),
                     unread,
                 }),
                 Sink::Number(v, unread) => typed.push(Typed {
                     canonical,
                     source: name.to_string(),
-                    values: Float64Chunked::from_iter_options(name, v.into_iter()).into_series(),
+                    values: Float64Chunked::with_chunk(name, v.into()).into_series(),
                     unread,
                 }),
             }
