@@ -77,7 +77,9 @@ pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> Option<f64> {
         return None;
     }
     let mut all: Vec<(f64, bool)> = a.iter().map(|x| (*x, true)).chain(b.iter().map(|x| (*x, false))).collect();
-    all.sort_by(|x, y| x.0.total_cmp(&y.0));
+    // The order within a run of equal values does not matter (they share their rank):
+    // an unstable sort.
+    all.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
     let n = all.len();
     let (mut r1, mut ties, mut i) = (0.0, 0.0, 0);
     while i < n {
