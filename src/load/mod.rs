@@ -1242,8 +1242,22 @@ fn displayed(frame: &DataFrame) -> Result<Displayed> {
     let mut out = Vec::new();
     for c in DISPLAYED_TEXT {
         let Ok(column) = frame.column(c) else { continue };
-        let distinct: rustc_hash::FxHashSet<&str> = column.str()?.iter().flatten().collect();
-        out.push((c, distinct.into_iter().map(str::to_string).collect()));
+        // Short values (teams, queues) are told apart by their views, without their text.
+        let mut short: rustc_hash::FxHashSet<u128> = Default::default();
+        let mut long: rustc_hash::FxHashSet<&str> = Default::default();
+        let mut distinct = Vec::new();
+        for arr in column.str()?.downcast_iter() {
+            for v in crate::views::chunk_values(arr).flatten() {
+                let new = match v.key() {
+                    crate::views::TextKey::Short(k) => short.insert(k),
+                    crate::views::TextKey::Long(s) => long.insert(s),
+                };
+                if new {
+                    distinct.push(v.text().to_string());
+                }
+            }
+        }
+        out.push((c, distinct));
     }
     Ok(out)
 }
