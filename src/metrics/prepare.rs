@@ -128,7 +128,11 @@ impl<'a> Codes<'a> {
     }
 
     fn column(&mut self, frame: &'a DataFrame, name: &str) -> Result<Vec<u32>> {
-        let ca = frame.column(name)?.str()?;
+        self.text(frame.column(name)?.str()?, name)
+    }
+
+    /// The codes of a text column's values (`name` for messages).
+    fn text(&mut self, ca: &'a StringChunked, name: &str) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(ca.len());
         for arr in ca.downcast_iter() {
             for value in crate::views::chunk_values(arr) {
@@ -316,29 +320,40 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
         ((cfg.metrics.repeat_call_days * day) as i64, (cfg.metrics.repeat_contact_days * day) as i64);
     let calls = data.calls.as_ref().filter(|c| c.has("customer_id"));
     let tickets = data.tickets.as_ref().filter(|t| t.has("customer_id") && t.has("reason"));
-    // Customer codes: the calls' and the tickets' built side by side, then the calls'
-    // translated into the tickets' (one lookup per distinct caller, not per call).
+    // Customer codes in two halves side by side: the tickets' and the first calls', and
+    // the other calls' (as many contacts as the first half), whose codes are then
+    // translated (one lookup per distinct caller, not per call).
+    let call_ids = calls.map(|c| c.frame.column("customer_id")?.str().cloned()).transpose()?;
+    let n_tickets = tickets.map_or(0, |t| t.frame.height());
+    let split = call_ids.as_ref().map_or(0, |ids| ids.len().saturating_sub(n_tickets) / 2);
+    let halves = call_ids.as_ref().map(|ids| (ids.slice(0, split), ids.slice(split as i64, ids.len() - split)));
     let (call_cust, mut customers, ticket_cust) = std::thread::scope(|scope| -> Result<_> {
-        let from_calls = scope.spawn(|| -> Result<Option<(Codes, Vec<u32>)>> {
-            let Some(c) = calls else { return Ok(None) };
+        let later = scope.spawn(|| -> Result<Option<(Codes, Vec<u32>)>> {
+            let Some((_, later)) = &halves else { return Ok(None) };
             let mut codes = Codes::default();
-            let v = codes.column(&c.frame, "customer_id")?;
+            let v = codes.text(later, "customer_id")?;
             Ok(Some((codes, v)))
         });
         let mut customers = Codes::default();
         let ticket_cust = tickets.map(|t| customers.column(&t.frame, "customer_id")).transpose()?;
-        let call_cust = from_calls.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        let first = halves.as_ref().map(|(first, _)| customers.text(first, "customer_id")).transpose()?;
+        let later = later.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        let call_cust = match (first, later) {
+            (Some(first), Some((codes, later))) => Some((first, codes, later)),
+            _ => None,
+        };
         Ok((call_cust, customers, ticket_cust))
     })?;
     let mut reasons = Codes::default();
     // Inbound calls' customers (NO_CODE for outbound calls) and offer times.
     let call_customers = match (calls, call_cust) {
-        (Some(c), Some((codes, mut cust))) => {
+        (Some(c), Some((mut cust, codes, later))) => {
             let to = customers.translate(codes)?;
+            cust.extend(later.into_iter().map(|k| if k == NO_CODE { NO_CODE } else { to[k as usize] }));
             let inbound = c.frame.column("inbound")?.bool()?;
             for (k, i) in cust.iter_mut().zip(inbound.iter()) {
-                if *k != NO_CODE {
-                    *k = if i == Some(true) { to[*k as usize] } else { NO_CODE };
+                if i != Some(true) {
+                    *k = NO_CODE;
                 }
             }
             Some((cust, times(&c.frame, "offered_at")?))
