@@ -17,6 +17,7 @@ use anyhow::{bail, Context, Result};
 use chrono_tz::Tz;
 use parse::LocalClock;
 use polars::prelude::*;
+use polars_arrow::array::MutableBinaryViewArray;
 use profile::Profile;
 use schema::Kind;
 use serde::Serialize;
@@ -739,39 +740,79 @@ impl<'p> Typer<'p> {
                         let src = &fast_text.iter().find(|(c, _)| *c == col.name).expect("listed").1;
                         Some((fast.remove(col.name).expect("listed"), format!("`{src}`")))
                     }
-                    Kind::Text | Kind::Code => text_column_cells(col.name)?.map(|(cells, source)| {
+                    Kind::Text | Kind::Code => {
                         let map = profile.values.get(col.name);
-                        let vocab = (col.kind == Kind::Code).then(|| schema::vocabulary(col.name)).flatten();
-                        let mut unknown = std::mem::take(&mut state[ci].unknown);
-                        unknown.base = offset;
-                        let unknown_before = unknown.rows.len();
-                        // Once per distinct text: the value map, the code's spelling, the vocabulary.
-                        let mut seen: rustc_hash::FxHashMap<&str, u32> = Default::default();
-                        let mut distinct: Vec<(Option<std::borrow::Cow<str>>, bool)> = Vec::new();
-                        let at: Vec<Option<u32>> = cells
-                            .enumerate()
-                            .map(|(i, o)| {
-                                let raw = o?;
-                                let k = *seen.entry(raw).or_insert_with(|| {
-                                    distinct.push(typed_text(raw, map, col.kind == Kind::Code, vocab));
-                                    (distinct.len() - 1) as u32
-                                });
-                                if distinct[k as usize].1 {
-                                    unknown.note(i, raw);
+                        let is_code = col.kind == Kind::Code;
+                        let vocab = is_code.then(|| schema::vocabulary(col.name)).flatten();
+                        // Once per distinct text: the cleaning, the value map, the code's
+                        // spelling, the vocabulary: (the text as cleaned, the value, unknown).
+                        let mut distinct: Vec<Distinct> = Vec::new();
+                        let cleaning = Some(nulls.as_slice());
+                        const NONE: u32 = u32::MAX;
+                        let mut at: Vec<u32> = Vec::with_capacity(height);
+                        let source = if let Some((ca, source)) = plain_source(col.name) {
+                            // Read as it is: a short value is keyed by its string view.
+                            let mut short: rustc_hash::FxHashMap<u128, u32> = Default::default();
+                            let mut long: rustc_hash::FxHashMap<&str, u32> = Default::default();
+                            for arr in ca.downcast_iter() {
+                                for v in crate::views::chunk_values(arr) {
+                                    at.push(match v.map(|v| (v, v.key())) {
+                                        None => NONE,
+                                        Some((v, crate::views::TextKey::Short(k))) => {
+                                            *short.entry(k).or_insert_with(|| {
+                                                distinct_entry(v.text(), cleaning, map, is_code, vocab, &mut distinct)
+                                            })
+                                        }
+                                        Some((_, crate::views::TextKey::Long(s))) => {
+                                            *long.entry(s).or_insert_with(|| {
+                                                distinct_entry(s, cleaning, map, is_code, vocab, &mut distinct)
+                                            })
+                                        }
+                                    });
                                 }
-                                Some(k)
-                            })
-                            .collect();
-                        let v: StringChunked =
-                            at.iter().map(|k| k.and_then(|k| distinct[k as usize].0.as_deref())).collect();
-                        if let Some((_, None)) = vocab.filter(|_| col.required) {
-                            for &i in &unknown.rows[unknown_before..] {
-                                keep[i] = false;
                             }
-                        }
-                        state[ci].unknown = unknown;
-                        (v.with_name(col.name.into()).into_series(), source)
-                    }),
+                            Some(source)
+                        } else if let Some(t) = text_column(col.name)? {
+                            // A constant or a part of a column: already cleaned.
+                            let mut seen: rustc_hash::FxHashMap<&str, u32> = Default::default();
+                            at.extend(t.values.iter().map(|o| match o {
+                                None => NONE,
+                                Some(raw) => {
+                                    *seen.entry(raw).or_insert_with(|| {
+                                        distinct_entry(raw, None, map, is_code, vocab, &mut distinct)
+                                    })
+                                }
+                            }));
+                            Some(t.source)
+                        } else {
+                            None
+                        };
+                        source.map(|source| {
+                            let mut unknown = std::mem::take(&mut state[ci].unknown);
+                            unknown.base = offset;
+                            let unknown_before = unknown.rows.len();
+                            let mut values = MutableBinaryViewArray::<str>::with_capacity(at.len());
+                            for (i, &k) in at.iter().enumerate() {
+                                if k == NONE {
+                                    values.push_null();
+                                    continue;
+                                }
+                                let (cleaned, value, unread) = &distinct[k as usize];
+                                if *unread {
+                                    unknown.note(i, cleaned.unwrap_or_default());
+                                }
+                                values.push(value.as_deref());
+                            }
+                            if let Some((_, None)) = vocab.filter(|_| col.required) {
+                                for &i in &unknown.rows[unknown_before..] {
+                                    keep[i] = false;
+                                }
+                            }
+                            state[ci].unknown = unknown;
+                            let values: polars_arrow::array::Utf8ViewArray = values.into();
+                            (StringChunked::with_chunk(col.name.into(), values).into_series(), source)
+                        })
+                    }
                 }
             };
             (state[ci].bad, state[ci].empty) = (bad, empty);
@@ -937,6 +978,34 @@ fn typed_text<'a>(
         Some((words, fallback)) if !words.contains(&s.as_ref()) => (fallback.map(std::borrow::Cow::Borrowed), true),
         _ => (Some(s), false),
     }
+}
+
+/// A distinct text of a text or code column: the text as cleaned (trimmed, None when
+/// empty or a null token), its value, whether it was unknown.
+type Distinct<'t> = (Option<&'t str>, Option<std::borrow::Cow<'t, str>>, bool);
+
+/// Adds `raw` as a distinct text (cleaned first when `nulls` are given); its number.
+fn distinct_entry<'t>(
+    raw: &'t str,
+    nulls: Option<&[String]>,
+    map: Option<&'t std::collections::BTreeMap<String, String>>,
+    is_code: bool,
+    vocab: Option<(&'static [&'static str], Option<&'static str>)>,
+    distinct: &mut Vec<Distinct<'t>>,
+) -> u32 {
+    let cleaned = match nulls {
+        Some(nulls) => {
+            let t = parse::trim(raw);
+            (!t.is_empty() && !nulls.iter().any(|n| n == t)).then_some(t)
+        }
+        None => Some(raw),
+    };
+    let (value, unknown) = match cleaned {
+        Some(t) => typed_text(t, map, is_code, vocab),
+        None => (None, false),
+    };
+    distinct.push((cleaned, value, unknown));
+    (distinct.len() - 1) as u32
 }
 
 /// The cells of a text column: trimmed, and None where empty or a null token.
