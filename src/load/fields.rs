@@ -43,6 +43,9 @@ pub struct Typed {
 /// columns.
 pub struct Chunk {
     pub rows: usize,
+    /// On a file's first chunk, about how many rows the file has (to size the arrays
+    /// that gather them once, not by doubling).
+    pub expected_rows: Option<usize>,
     pub text: DataFrame,
     pub typed: Vec<Typed>,
 }
@@ -129,7 +132,7 @@ impl Fields {
                 }),
             }
         }
-        Ok(Chunk { rows, text: DataFrame::new(rows, columns)?, typed })
+        Ok(Chunk { rows, expected_rows: None, text: DataFrame::new(rows, columns)?, typed })
     }
 
     /// A value for field `field` of record `row`.

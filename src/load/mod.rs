@@ -474,7 +474,7 @@ impl<'p> Typer<'p> {
     /// Types the rows of `raw`, the input's rows `offset..` (`file_columns`: all of the
     /// file's columns, for messages; `raw` has those the profile reads).
     fn chunk(&mut self, chunk: fields::Chunk, offset: usize, file_columns: &[String]) -> Result<()> {
-        let fields::Chunk { text: raw, typed: pretyped, rows: height } = chunk;
+        let fields::Chunk { text: raw, typed: pretyped, rows: height, expected_rows } = chunk;
         let raw = &raw;
         let Typer {
             name,
@@ -915,6 +915,9 @@ impl<'p> Typer<'p> {
         let rows = (offset as u64..(offset + height) as u64).collect::<Vec<u64>>();
         typed.push(Series::new(ROW.into(), rows).into_column());
         stack.append(&DataFrame::new(height, typed)?)?;
+        if let Some(rows) = expected_rows {
+            stack.reserve(rows.saturating_sub(height));
+        }
         *chunks += 1;
         Ok(())
     }
@@ -1791,9 +1794,12 @@ impl RawFile {
     /// columns typed as they were split), None after the last.
     fn next(&mut self) -> Result<Option<fields::Chunk>> {
         match self {
-            RawFile::Frame(df) => {
-                Ok(df.take().map(|text| fields::Chunk { rows: text.height(), text, typed: Vec::new() }))
-            }
+            RawFile::Frame(df) => Ok(df.take().map(|text| fields::Chunk {
+                rows: text.height(),
+                expected_rows: None,
+                text,
+                typed: Vec::new(),
+            })),
             RawFile::Csv(stream) => stream.next_chunk(),
         }
     }
@@ -1877,6 +1883,8 @@ struct CsvStream {
     pending: Vec<u8>,
     /// The last block's buffer, for the next block.
     spare: Vec<u8>,
+    /// The file's size in bytes.
+    len: u64,
     /// Bytes of the file before `pending` (for UTF-8 error positions).
     offset: u64,
     /// The first block, read by `open` (for sniffing) and not yet checked, and whether it
@@ -1909,6 +1917,7 @@ impl CsvStream {
         };
         let mut stream = CsvStream {
             path: path.to_path_buf(),
+            len: std::fs::metadata(path)?.len(),
             file: std::fs::File::open(path)?,
             encoding,
             check: None,
@@ -2057,7 +2066,12 @@ impl CsvStream {
             let Some(fields) = &mut self.fields else {
                 bail!("the file is empty: expected a header line");
             };
-            let chunk = fields.chunk(&text[start.min(end)..end])?;
+            let mut chunk = fields.chunk(&text[start.min(end)..end])?;
+            if self.chunks == 1 && end > start {
+                // The file's size over this chunk's bytes per row, and a little more.
+                let per_row = (end - start) as f64 / chunk.rows.max(1) as f64;
+                chunk.expected_rows = Some((self.len as f64 / per_row * 1.05) as usize);
+            }
             self.spare = text.into_bytes();
             return Ok(Some(chunk));
         }

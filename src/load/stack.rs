@@ -62,6 +62,20 @@ impl Stack {
         Ok(())
     }
 
+    /// Room for `rows` more rows in the number and boolean columns (memory reserved is
+    /// not resident until written: a generous estimate costs nothing).
+    pub fn reserve(&mut self, rows: usize) {
+        for (_, c) in &mut self.columns {
+            match c {
+                Column::I64(a) => a.reserve(rows),
+                Column::U64(a) => a.reserve(rows),
+                Column::F64(a) => a.reserve(rows),
+                Column::Bool(a) => a.reserve(rows),
+                Column::Text(_) => {}
+            }
+        }
+    }
+
     /// The stacked frame: one chunk per column (text joined a column at a time, so that
     /// only one column's views are held twice).
     pub fn finish(self) -> PolarsResult<DataFrame> {
