@@ -109,23 +109,23 @@ impl Sets {
             }
         }
         // Two periods at a time: each period's queries are small, and a second one
-        // keeps the cores busy while the first waits on its own.
+        // keeps the cores busy while the first waits on its own. Each thread takes the
+        // next period when it is free (the compared periods, listed first, take several
+        // times longer than the trend's others).
+        let next = std::sync::atomic::AtomicUsize::new(0);
         let results: Vec<(String, Result<MetricSet>)> = std::thread::scope(|scope| {
-            let chunks: Vec<Vec<&period::Period>> =
-                (0..2).map(|k| todo.iter().skip(k).step_by(2).copied().collect()).collect();
-            let handles: Vec<_> = chunks
-                .into_iter()
-                .map(|chunk| {
+            let handles: Vec<_> = (0..2)
+                .map(|_| {
+                    let (next, todo) = (&next, &todo);
                     scope.spawn(move || {
-                        chunk
-                            .into_iter()
-                            .map(|period| {
-                                let keep = compared.contains(&period);
-                                let set = metrics::compute_with(data, &p.config, period, as_of, keep, keep)
-                                    .with_context(|| format!("computing {period}"));
-                                (period.to_string(), set)
-                            })
-                            .collect::<Vec<_>>()
+                        let mut done = Vec::new();
+                        while let Some(&period) = todo.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                            let keep = compared.contains(&period);
+                            let set = metrics::compute_with(data, &p.config, period, as_of, keep, keep)
+                                .with_context(|| format!("computing {period}"));
+                            done.push((period.to_string(), set));
+                        }
+                        done
                     })
                 })
                 .collect();
