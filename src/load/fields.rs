@@ -51,6 +51,7 @@ pub struct Chunk {
 }
 
 /// Splits records into the columns kept.
+#[derive(Clone)]
 pub struct Fields {
     sep: u8,
     quote: u8,

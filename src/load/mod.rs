@@ -1869,6 +1869,17 @@ fn line_at(path: &Path, at: u64) -> Result<usize> {
     }
 }
 
+/// Where to cut whole records in two halves side by side: after the line end past the
+/// middle, for text of 1 MiB or more with no quote (where every line end ends a record).
+fn halfway(records: &str, quote: u8) -> Option<usize> {
+    let b = records.as_bytes();
+    if b.len() < 1 << 20 || memchr::memchr(quote, b).is_some() {
+        return None;
+    }
+    let mid = b.len() / 2 + memchr::memchr(b'\n', &b[b.len() / 2..])? + 1;
+    (mid < b.len()).then_some(mid)
+}
+
 /// A CSV file read a block of whole lines at a time: decoded, checked for its shape
 /// (records that run past a block wait for the next), split into the columns the
 /// profile reads (load::fields).
@@ -1899,8 +1910,11 @@ struct CsvStream {
     direct: Vec<(String, &'static str, Kind)>,
     nulls: Vec<String>,
     ptz: Tz,
-    /// Splits records into the wanted columns, once the header is read.
+    /// Splits records into the wanted columns, once the header is read; a second one
+    /// for the second half of a large block, and that half's records, returned next.
     fields: Option<fields::Fields>,
+    helper: Option<fields::Fields>,
+    queued: Option<fields::Chunk>,
     chunks: usize,
     done: bool,
 }
@@ -1928,6 +1942,8 @@ impl CsvStream {
             offset: 0,
             first: None,
             carry: String::new(),
+            helper: None,
+            queued: None,
             wanted: Vec::new(),
             direct: Vec::new(),
             nulls: Vec::new(),
@@ -2009,6 +2025,9 @@ impl CsvStream {
     /// The next block's whole records, parsed; None after the last. A file with a header
     /// and no rows gives one empty chunk.
     fn next_chunk(&mut self) -> Result<Option<fields::Chunk>> {
+        if let Some(queued) = self.queued.take() {
+            return Ok(Some(queued));
+        }
         loop {
             if self.done {
                 return Ok(None);
@@ -2063,15 +2082,31 @@ impl CsvStream {
                 continue;
             }
             self.chunks += 1;
-            let Some(fields) = &mut self.fields else {
+            let (Some(fields), helper) = (&mut self.fields, &mut self.helper) else {
                 bail!("the file is empty: expected a header line");
             };
-            let mut chunk = fields.chunk(&text[start.min(end)..end])?;
+            let body = &text[start.min(end)..end];
+            // A large block without a quote ends a record at every line end: its two
+            // halves are split side by side (one big export otherwise keeps a core idle).
+            let (mut chunk, second) = match halfway(body, self.quote) {
+                Some(mid) => {
+                    let helper = helper.get_or_insert_with(|| fields.clone());
+                    let (first, second) = std::thread::scope(|scope| {
+                        let second = scope.spawn(|| helper.chunk(&body[mid..]));
+                        let first = fields.chunk(&body[..mid]);
+                        (first, second.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    });
+                    (first?, Some(second?))
+                }
+                None => (fields.chunk(body)?, None),
+            };
             if self.chunks == 1 && end > start {
-                // The file's size over this chunk's bytes per row, and a little more.
-                let per_row = (end - start) as f64 / chunk.rows.max(1) as f64;
+                // The file's size over this block's bytes per row, and a little more.
+                let rows = chunk.rows + second.as_ref().map_or(0, |s| s.rows);
+                let per_row = (end - start) as f64 / rows.max(1) as f64;
                 chunk.expected_rows = Some((self.len as f64 / per_row * 1.05) as usize);
             }
+            self.queued = second;
             self.spare = text.into_bytes();
             return Ok(Some(chunk));
         }
@@ -2081,6 +2116,18 @@ impl CsvStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_quote_free_records_are_cut_in_two_after_a_line_end() {
+        let line = "1234567,2026-09-01T00:00:00Z,solved,email,x\n";
+        let text = line.repeat((1 << 20) / line.len() + 10);
+        let mid = halfway(&text, b'"').expect("large and quote-free");
+        assert_eq!(mid % line.len(), 0);
+        assert!((mid as i64 - text.len() as i64 / 2).unsigned_abs() <= line.len() as u64);
+        let quoted = format!("{text}9,\"a\",b\n");
+        assert_eq!(halfway(&quoted, b'"'), None);
+        assert_eq!(halfway(&line.repeat(100), b'"'), None);
+    }
 
     fn ids_frame(ids: &[Option<&str>]) -> DataFrame {
         let rows: Vec<u64> = (0..ids.len() as u64).collect();

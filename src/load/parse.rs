@@ -6,6 +6,7 @@ use chrono::{LocalResult, NaiveDate, Offset, TimeZone};
 use chrono_tz::Tz;
 
 /// Converts local wall-clock times to UTC, caching the offset per local hour.
+#[derive(Clone)]
 pub struct LocalClock {
     tz: Tz,
     hour: i64,
