@@ -1,5 +1,6 @@
-"""DuckDB computing W1's core metrics from the same CSVs, for the same nine periods as
-csreport (2026-Q3, its 8-period trend back to 2024-Q4, and the year-ago 2025-Q3):
+"""DuckDB computing W1's core metrics from the same CSVs, for the same eight periods as
+csreport (2026-Q3 and its 8-period trend back to 2024-Q4, which holds the previous
+quarter and the year-ago 2025-Q3):
 volume, first-response and resolution medians and p90, service level, abandonment,
 AHT, CSAT, NPS and the top-5 drivers. Definitions as docs/metrics.md; prints the wall
 time and, with --show, the values (to compare with csreport's metrics.json).
