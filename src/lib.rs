@@ -147,7 +147,7 @@ impl Sets {
 }
 
 fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
-    let progress = progress::Progress::new(9, args.quiet, args.period.timings, args.verbose);
+    let progress = progress::Progress::new(8, args.quiet, args.period.timings, args.verbose);
     progress.stage("plan");
     let plan = plan::resolve(&args.period)?;
     let lang = Lang::parse(args.lang.as_deref().unwrap_or(&plan.config.report.language))?;
@@ -168,10 +168,15 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     let hashing = std::thread::spawn(move || paths.iter().map(|p| manifest::sha256_file(p)).collect::<Vec<_>>());
     progress.stage("compute");
     let sets = Sets::compute(&data, &plan)?;
+    // The drivers need the loaded data only: found side by side with the comparisons
+    // (each is single-threaded), in the one "compare" stage.
     progress.stage("compare");
-    let (comparisons, breakdowns) = compare_stage(&plan, &sets, &data);
-    progress.stage("drivers");
-    let drivers = drivers_stage(&data, &plan)?;
+    let ((comparisons, breakdowns), drivers) = std::thread::scope(|scope| {
+        let drivers = scope.spawn(|| drivers_stage(&data, &plan));
+        let compared = compare_stage(&plan, &sets, &data);
+        (compared, drivers.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
+    let drivers = drivers?;
     let fmt = Fmt::new(lang);
     progress.stage("actions");
     let summary = actions::summary(&comparisons, &drivers, &fmt);
