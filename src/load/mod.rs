@@ -438,9 +438,8 @@ struct Typer<'p> {
     order: BadValues,
     keep: Vec<bool>,
     mapped: Vec<String>,
-    /// The typed rows so far, and from how many chunks.
+    /// The typed rows so far.
     stack: stack::Stack,
-    chunks: usize,
 }
 
 impl<'p> Typer<'p> {
@@ -467,7 +466,6 @@ impl<'p> Typer<'p> {
             keep: Vec::new(),
             mapped: Vec::new(),
             stack: stack::Stack::default(),
-            chunks: 0,
         }
     }
 
@@ -491,7 +489,6 @@ impl<'p> Typer<'p> {
             keep,
             mapped,
             stack,
-            chunks,
         } = self;
         let (name, profile, ptz, cols, shown) = (*name, *profile, *ptz, *cols, shown.as_str());
         let profile_name = profile_name.as_str();
@@ -918,14 +915,13 @@ impl<'p> Typer<'p> {
         if let Some(rows) = expected_rows {
             stack.reserve(rows.saturating_sub(height));
         }
-        *chunks += 1;
         Ok(())
     }
 
     /// The typed frame (rows not yet filtered), which rows to keep, where each column
     /// came from, and the findings over every row.
     fn finish(self) -> Result<Typed> {
-        if self.chunks == 0 {
+        if !self.stack.started() {
             bail!("`{}`: nothing read", self.shown);
         }
         // One chunk per column: the metrics' filters and group-bys are several times

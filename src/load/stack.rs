@@ -62,6 +62,11 @@ impl Stack {
         Ok(())
     }
 
+    /// Whether a chunk has been appended.
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
     /// Room for `rows` more rows in the number and boolean columns (memory reserved is
     /// not resident until written: a generous estimate costs nothing).
     pub fn reserve(&mut self, rows: usize) {
