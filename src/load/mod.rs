@@ -311,12 +311,16 @@ fn load_source_from(
         // The next chunk is read and split (on its own thread) while this one is typed;
         // the file's structure findings come once it is all read.
         let shape_issues = std::thread::scope(|scope| -> Result<Vec<QualityIssue>> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(fields::Chunk, Vec<String>)>>(1);
+            // The file's columns come with its first chunk.
+            type Sent = Result<(fields::Chunk, Option<Vec<String>>)>;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Sent>(1);
             let reader = scope.spawn(move || {
+                let mut first = true;
                 loop {
                     let (parsed, end) = match raw.next() {
                         Ok(Some(df)) => {
-                            let columns = raw.columns(&df);
+                            let columns = first.then(|| raw.columns(&df));
+                            first = false;
                             (Ok((df, columns)), false)
                         }
                         Ok(None) => break,
@@ -329,18 +333,22 @@ fn load_source_from(
                 }
                 raw.issues()
             });
+            let mut columns = Vec::new();
             for chunk in rx {
-                let (chunk, columns) =
+                let (chunk, file_columns) =
                     chunk.with_context(|| format!("failed to read `{}` ({name})", path.display()))?;
-                match &first_columns {
-                    None => first_columns = Some(columns.clone()),
-                    Some(first) if *first != columns => bail!(
-                        "`{}` ({name}): its columns differ from the first file's: {} vs {}",
-                        path.display(),
-                        columns.join(", "),
-                        first.join(", ")
-                    ),
-                    Some(_) => {}
+                if let Some(file_columns) = file_columns {
+                    match &first_columns {
+                        None => first_columns = Some(file_columns.clone()),
+                        Some(first) if *first != file_columns => bail!(
+                            "`{}` ({name}): its columns differ from the first file's: {} vs {}",
+                            path.display(),
+                            file_columns.join(", "),
+                            first.join(", ")
+                        ),
+                        Some(_) => {}
+                    }
+                    columns = file_columns;
                 }
                 let rows = chunk.rows;
                 typer.chunk(chunk, height, &columns)?;
