@@ -13,7 +13,7 @@
 //!   before the separator, is kept after it;
 //! - a record with fewer fields than the header has its missing fields null.
 //!
-//! A typed column reads each value as the text path does (`cells` then the parser):
+//! A typed column reads each value as the text path does (`parse::cell`, then the parser):
 //! trimmed; empty or a null token is missing; a value the parser does not read is
 //! missing and noted, with its row, as unread.
 
@@ -145,14 +145,14 @@ impl Fields {
                 Some(v) => arr.push_value(v),
                 None => arr.push_null(),
             },
-            Sink::Timestamp(out, unread) => out.push(cell(value, &self.nulls).and_then(|t| {
+            Sink::Timestamp(out, unread) => out.push(value.and_then(|v| parse::cell(v, &self.nulls)).and_then(|t| {
                 let r = parse::timestamp(t, &mut self.clock);
                 if r.is_none() {
                     unread.note(row, t);
                 }
                 r
             })),
-            Sink::Number(out, unread) => out.push(cell(value, &self.nulls).and_then(|t| {
+            Sink::Number(out, unread) => out.push(value.and_then(|v| parse::cell(v, &self.nulls)).and_then(|t| {
                 let r = parse::number(t);
                 if r.is_none() {
                     unread.note(row, t);
@@ -256,14 +256,6 @@ impl Fields {
         }
         row
     }
-}
-
-/// A value as the typed columns read it: trimmed, missing when empty or a null token.
-fn cell<'a>(v: Option<&'a str>, nulls: &[String]) -> Option<&'a str> {
-    v.map(parse::trim).filter(|t| {
-        // Not empty, and not a null token (compared only when its first byte matches).
-        !t.is_empty() && !nulls.iter().any(|n| n.len() == t.len() && n.as_bytes()[0] == t.as_bytes()[0] && n == t)
-    })
 }
 
 /// An unquoted field: missing when empty.

@@ -1001,10 +1001,7 @@ fn distinct_entry<'t>(
     distinct: &mut Vec<Distinct<'t>>,
 ) -> u32 {
     let cleaned = match nulls {
-        Some(nulls) => {
-            let t = parse::trim(raw);
-            (!t.is_empty() && !nulls.iter().any(|n| n == t)).then_some(t)
-        }
+        Some(nulls) => parse::cell(raw, nulls),
         None => Some(raw),
     };
     let (value, unknown) = match cleaned {
@@ -1017,10 +1014,7 @@ fn distinct_entry<'t>(
 
 /// The cells of a text column: trimmed, and None where empty or a null token.
 fn cells<'a>(ca: &'a StringChunked, nulls: &'a [String]) -> impl Iterator<Item = Option<&'a str>> + 'a {
-    ca.iter().map(move |v| {
-        let t = parse::trim(v?);
-        (!t.is_empty() && !nulls.iter().any(|n| n == t)).then_some(t)
-    })
+    ca.iter().map(move |v| parse::cell(v?, nulls))
 }
 
 /// True when no value of a text column needs cleaning: none is empty, starts or ends

@@ -170,6 +170,14 @@ pub fn timestamp(s: &str, clock: &mut LocalClock) -> Option<i64> {
     }
 }
 
+/// A cell's value: trimmed; None when empty or a null token (compared only when its
+/// length and first byte match one).
+pub fn cell<'a>(v: &'a str, nulls: &[String]) -> Option<&'a str> {
+    let t = trim(v);
+    let token = |n: &String| n.len() == t.len() && n.as_bytes()[0] == t.as_bytes()[0] && n == t;
+    (!t.is_empty() && !nulls.iter().any(token)).then_some(t)
+}
+
 /// A plain decimal number (`12`, `-3.5`, `1e3`); thousands separators are not accepted.
 pub fn number(s: &str) -> Option<f64> {
     let t = trim(s);
