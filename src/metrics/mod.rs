@@ -256,9 +256,10 @@ pub fn compute_with(
     // masking the whole frames again for every period: the period's rows (tickets
     // created or solved in it, calls offered, responses given) and, for the ticket
     // family, the tickets open at its start or end (backlog).
-    let win = windowed(data, &ctx.window)?;
-    if let Some(t) = &data.tickets {
-        let (m, b) = tickets::compute(&ticket_rows(t, &ctx.window)?, &ctx)?;
+    let rows = data.tickets.as_ref().map(|t| ticket_rows(t, &ctx.window)).transpose()?;
+    let win = windowed(data, rows.as_ref(), &ctx.window)?;
+    if let Some(rows) = rows {
+        let (m, b) = tickets::compute(&rows, &ctx)?;
         put(&mut found, m);
         breakdowns.extend(b.into_iter().map(|b| (b.id.clone(), b)));
     }
@@ -339,27 +340,28 @@ impl Row {
 
 /// The rows of each source with a time in `w`: tickets created or solved in it (first
 /// responses count for tickets created in it), calls offered, survey responses; agent
-/// time as it is. For the families that only ever look at those rows.
-fn windowed(data: &Loaded, w: &Window) -> Result<Loaded> {
+/// time as it is. For the families that only ever look at those rows. `ticket_rows`:
+/// the rows the ticket family counts, a superset of those tickets (filtered again here,
+/// rather than the whole frame).
+fn windowed(data: &Loaded, ticket_rows: Option<&crate::load::Source>, w: &Window) -> Result<Loaded> {
     let cut =
-        |src: &Option<crate::load::Source>, keep: &dyn Fn(&crate::load::Source) -> Result<DataFrame>| -> Result<_> {
-            src.as_ref()
-                .map(|s| -> Result<crate::load::Source> {
-                    Ok(crate::load::Source { name: s.name, frame: keep(s)?, meta: s.meta.clone() })
-                })
-                .transpose()
+        |src: Option<&crate::load::Source>, keep: &dyn Fn(&crate::load::Source) -> Result<DataFrame>| -> Result<_> {
+            src.map(|s| -> Result<crate::load::Source> {
+                Ok(crate::load::Source { name: s.name, frame: keep(s)?, meta: s.meta.clone() })
+            })
+            .transpose()
         };
     let filter = |s: &crate::load::Source, keep: Expr| -> Result<DataFrame> {
         Ok(s.frame.clone().lazy().filter(keep).collect()?)
     };
     Ok(Loaded {
-        tickets: cut(&data.tickets, &|s| {
+        tickets: cut(ticket_rows.or(data.tickets.as_ref()), &|s| {
             let created = w.contains("created_at");
             filter(s, if s.has("solved_at") { created.or(w.contains("solved_at")) } else { created })
         })?,
-        calls: cut(&data.calls, &|s| in_window(&s.frame, "offered_at", w))?,
-        surveys: cut(&data.surveys, &|s| in_window(&s.frame, "responded_at", w))?,
-        agent_time: cut(&data.agent_time, &|s| Ok(s.frame.clone()))?,
+        calls: cut(data.calls.as_ref(), &|s| in_window(&s.frame, "offered_at", w))?,
+        surveys: cut(data.surveys.as_ref(), &|s| in_window(&s.frame, "responded_at", w))?,
+        agent_time: cut(data.agent_time.as_ref(), &|s| Ok(s.frame.clone()))?,
     })
 }
 
