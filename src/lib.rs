@@ -514,7 +514,9 @@ fn load_stage(plan: &plan::ReportPlan) -> Result<load::Loaded> {
     period_has_data(plan, &data)?;
     let read = t.elapsed();
     let read_peak = if plan.timings { progress::peak_rss_mb() } else { None };
+    metrics::prepare::drop_unread(&mut data, false);
     metrics::prepare::prepare(&mut data, &plan.config, plan.as_of.timestamp_millis())?;
+    metrics::prepare::drop_unread(&mut data, true);
     if plan.timings {
         eprintln!(
             "csreport: timing load: read and type {:.3} s{}, derived columns {:.3} s",

@@ -174,6 +174,30 @@ fn add_exprs(frame: &mut DataFrame, exprs: Vec<Expr>) -> Result<()> {
     Ok(())
 }
 
+/// Columns that no metric, breakdown, driver or chart reads: checked while loading
+/// (their unknown or unreadable values are findings of the report) and then dropped by
+/// a report, so as not to hold them through the derived columns and the periods (W1:
+/// 155 MB of the 630 MB loaded). `before`: not read by the derived columns either;
+/// `after`: read only by them (the survey ↔ ticket link, inbound calls).
+pub const UNREAD: [(&str, &[&str], &[&str]); 3] = [
+    ("tickets", &["status", "customer_messages"], &["ticket_id"]),
+    ("calls", &["call_id", "queue", "ivr_seconds"], &["direction"]),
+    ("surveys", &["survey_id", "comment"], &[]),
+];
+
+/// Drops the `UNREAD` columns: those read by nothing (`derived` false), or those the
+/// derived columns read once they are made (`derived` true).
+pub fn drop_unread(data: &mut Loaded, derived: bool) {
+    for src in [&mut data.tickets, &mut data.calls, &mut data.surveys].into_iter().flatten() {
+        if let Some((_, before, after)) = UNREAD.iter().find(|(name, _, _)| *name == src.name) {
+            for c in if derived { *after } else { *before } {
+                // A column the input does not have is simply not there to drop.
+                let _ = src.frame.drop_in_place(c);
+            }
+        }
+    }
+}
+
 /// Add the derived columns every period's computation uses.
 pub fn prepare(data: &mut Loaded, cfg: &Config, as_of: i64) -> Result<()> {
     let tz = cfg.timezone()?;
