@@ -312,14 +312,6 @@ pub(crate) fn attach_samples(frame: &DataFrame, out: &mut [MetricValue], specs: 
     Ok(())
 }
 
-/// Join arguments that keep the left frame's row order, so that float sums and means
-/// see rows in the same order on every run.
-pub(crate) fn join_args(how: JoinType) -> JoinArgs {
-    let mut a = JoinArgs::new(how);
-    a.maintain_order = MaintainOrderJoin::Left;
-    a
-}
-
 /// Runs one lazy query that yields a single row, and reads its columns as f64.
 pub(crate) struct Row(DataFrame);
 

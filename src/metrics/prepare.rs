@@ -213,10 +213,14 @@ pub fn prepare(data: &mut Loaded, cfg: &Config, as_of: i64) -> Result<()> {
     })?;
     repeat_contacts(data, cfg)?;
     ticket_csat_as_responses(data, cfg)?;
-    if let (Some(s), Some(t)) = (data.surveys.as_mut(), data.tickets.as_ref()) {
-        link_surveys(s, t)?;
+    if let (Some(s), Some(t)) = (data.surveys.as_mut(), data.tickets.as_mut()) {
+        if s.has("ticket_id") {
+            let link = SurveyTickets::find(s, t)?;
+            link_surveys(s, t, &link.ticket_of)?;
+            let flags = BooleanChunked::from_iter_values(super::surveys::ANSWERED.into(), link.answered.into_iter());
+            add(&mut t.frame, flags.into_series())?;
+        }
     }
-    csat_answered(data)?;
     for src in [&mut data.tickets, &mut data.calls, &mut data.surveys].into_iter().flatten() {
         code_columns(src)?;
     }
@@ -502,32 +506,62 @@ fn ticket_csat_as_responses(data: &mut Loaded, cfg: &Config) -> Result<()> {
     Ok(())
 }
 
-/// Marks the tickets a CSAT response names by ticket_id (a survey's or the ticket's own
-/// rating, whenever it came): the survey response rate's numerator, per period.
-fn csat_answered(data: &mut Loaded) -> Result<()> {
-    let (Some(t), Some(s)) = (data.tickets.as_mut(), data.surveys.as_ref()) else { return Ok(()) };
-    if !s.has("ticket_id") {
-        return Ok(());
+/// The survey responses and the tickets they name by ticket_id (ticket ids are unique
+/// once loaded: duplicates are dropped, an event log is reduced to one row per id).
+struct SurveyTickets {
+    /// Each response's ticket row (None where it names no ticket).
+    ticket_of: Vec<Option<IdxSize>>,
+    /// Each ticket: whether a CSAT response names it (a survey's or the ticket's own
+    /// rating, whenever it came): the survey response rate's numerator, per period.
+    answered: Vec<bool>,
+}
+
+impl SurveyTickets {
+    /// The responses' ticket ids are indexed (each id's first response, then a chain
+    /// through the others), and the tickets' ids looked up in that: one pass over the
+    /// tickets, ids compared by their string views (see crate::views).
+    fn find(s: &Source, t: &Source) -> Result<SurveyTickets> {
+        use crate::views::{values, TextKey};
+        const END: u32 = u32::MAX;
+        let ids = s.frame.column("ticket_id")?.str()?;
+        if ids.len() >= END as usize {
+            bail!("more than {} survey responses", END - 1);
+        }
+        let csat: Vec<bool> = s.frame.column("kind")?.str()?.iter().map(|k| k == Some("csat")).collect();
+        let mut short: rustc_hash::FxHashMap<u128, u32> = Default::default();
+        let mut long: rustc_hash::FxHashMap<&str, u32> = Default::default();
+        let mut next = vec![END; ids.len()];
+        for (i, v) in values(ids).enumerate() {
+            let head = match v.map(|v| v.key()) {
+                None => continue,
+                Some(TextKey::Short(k)) => short.entry(k).or_insert(END),
+                Some(TextKey::Long(k)) => long.entry(k).or_insert(END),
+            };
+            next[i] = std::mem::replace(head, i as u32);
+        }
+        let mut ticket_of = vec![None; ids.len()];
+        let mut answered = vec![false; t.frame.height()];
+        for (row, v) in values(t.frame.column("ticket_id")?.str()?).enumerate() {
+            let head = match v.map(|v| v.key()) {
+                None => None,
+                Some(TextKey::Short(k)) => short.get(&k),
+                Some(TextKey::Long(k)) => long.get(k),
+            };
+            let mut at = head.copied().unwrap_or(END);
+            while at != END {
+                ticket_of[at as usize] = Some(row as IdxSize);
+                answered[row] |= csat[at as usize];
+                at = next[at as usize];
+            }
+        }
+        Ok(SurveyTickets { ticket_of, answered })
     }
-    let named: rustc_hash::FxHashSet<&str> = s
-        .frame
-        .column("kind")?
-        .str()?
-        .iter()
-        .zip(s.frame.column("ticket_id")?.str()?.iter())
-        .filter_map(|(k, id)| (k == Some("csat")).then_some(id).flatten())
-        .collect();
-    let flags: BooleanChunked =
-        t.frame.column("ticket_id")?.str()?.iter().map(|id| Some(id.is_some_and(|id| named.contains(id)))).collect();
-    add(&mut t.frame, flags.with_name(super::surveys::ANSWERED.into()).into_series())
 }
 
 /// A response linked to a ticket takes the ticket's channel, agent, team, reason,
-/// sub-reason, product and location where it has none of its own.
-fn link_surveys(s: &mut Source, t: &Source) -> Result<()> {
-    if !s.has("ticket_id") {
-        return Ok(());
-    }
+/// sub-reason, product and location where it has none of its own (`ticket_of`: each
+/// response's ticket row).
+fn link_surveys(s: &mut Source, t: &Source, ticket_of: &[Option<IdxSize>]) -> Result<()> {
     let attrs: Vec<&str> = ["channel", "agent", "team", "reason", "sub_reason", "product", "location"]
         .into_iter()
         .filter(|c| t.has(c))
@@ -535,31 +569,81 @@ fn link_surveys(s: &mut Source, t: &Source) -> Result<()> {
     if attrs.is_empty() {
         return Ok(());
     }
-    let mut right = vec![col("ticket_id")];
-    right.extend(attrs.iter().map(|c| col(*c).alias(format!("__t_{c}"))));
-    // Ticket ids are unique once loaded (duplicates are dropped, an event log is reduced
-    // to one row per id), so the join never multiplies responses.
-    let tickets = t.frame.clone().lazy().select(right);
-    let mut joined = s.frame.clone().lazy().join(
-        tickets,
-        [col("ticket_id")],
-        [col("ticket_id")],
-        crate::metrics::join_args(JoinType::Left),
-    );
-    let mut exprs = Vec::new();
+    let own: Vec<bool> = attrs.iter().map(|c| s.has(c)).collect();
+    let rows: IdxCa = ticket_of.iter().copied().collect();
+    let theirs = t.frame.select(attrs.iter().copied())?.take(&rows)?;
+    let mut frame = std::mem::take(&mut s.frame);
     for c in &attrs {
-        let e = if s.has(c) { coalesce(&[col(*c), col(format!("__t_{c}"))]) } else { col(format!("__t_{c}")) };
+        let mut column = theirs.column(c)?.clone();
+        column.rename(format!("__t_{c}").into());
+        frame.with_column(column)?;
+    }
+    let mut exprs = Vec::new();
+    for (c, own) in attrs.iter().zip(own) {
+        let e = if own { coalesce(&[col(*c), col(format!("__t_{c}"))]) } else { col(format!("__t_{c}")) };
         exprs.push(e.alias(*c));
     }
-    joined = joined.with_columns(exprs);
     let drop: Vec<String> = attrs.iter().map(|c| format!("__t_{c}")).collect();
-    s.frame = joined.drop(cols(drop)).collect()?;
+    s.frame = frame.lazy().with_columns(exprs).drop(cols(drop)).collect()?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn source(name: &'static str, frame: DataFrame) -> Source {
+        let meta = SourceMeta {
+            name: name.into(),
+            path: String::new(),
+            format: String::new(),
+            profile: String::new(),
+            rows_read: 0,
+            rows_merged: 0,
+            rows_kept: 0,
+            coverage: None,
+            mapped_columns: vec![],
+            issues: vec![],
+            notes: vec![],
+        };
+        Source { name, frame, meta }
+    }
+
+    #[test]
+    fn responses_find_their_tickets_and_take_what_they_lack() {
+        // A ticket id past a string view's 12 inline bytes takes the other key.
+        let long = "TICKET-0000000000002";
+        let t = source(
+            "tickets",
+            df!("ticket_id" => ["T1", long, "T3"], "channel" => ["email", "chat", "phone"], "agent" => ["Ann", "Bo", "Cy"])
+                .unwrap(),
+        );
+        let mut s = source(
+            "surveys",
+            df!(
+                "ticket_id" => [Some(long), None, Some("T9"), Some(long), Some("T1")],
+                "kind" => ["csat", "csat", "csat", "nps", "nps"],
+                "channel" => [None, Some("web"), None, Some("sms"), None],
+            )
+            .unwrap(),
+        );
+        let link = SurveyTickets::find(&s, &t).unwrap();
+        // The second ticket is named twice (csat, nps); no id, or an unknown one: no ticket.
+        assert_eq!(link.ticket_of, [Some(1), None, None, Some(1), Some(0)]);
+        // Answered: a CSAT response names it (T1's only response is an NPS one).
+        assert_eq!(link.answered, [false, true, false]);
+        link_surveys(&mut s, &t, &link.ticket_of).unwrap();
+        let text = |c: &str| -> Vec<Option<String>> {
+            s.frame.column(c).unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
+        };
+        let some = |v: &str| Some(v.to_string());
+        // A response's own channel stays; a missing one is its ticket's.
+        assert_eq!(text("channel"), [some("chat"), some("web"), None, some("sms"), some("email")]);
+        // A column the responses lack comes whole from the tickets, after theirs.
+        assert_eq!(text("agent"), [some("Bo"), None, None, some("Bo"), some("Ann")]);
+        let names: Vec<&str> = s.frame.get_column_names().iter().map(|n| n.as_str()).collect();
+        assert_eq!(names, ["ticket_id", "kind", "channel", "agent"]);
+    }
 
     #[test]
     fn repeats_follow_within_the_window_per_key() {
