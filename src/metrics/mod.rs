@@ -374,19 +374,44 @@ fn in_window(frame: &DataFrame, time: &str, w: &Window) -> Result<DataFrame> {
 
 /// The tickets the ticket family can count in `w`: created or solved in it, or open at
 /// its start or end (the backlog). The others are out of every one of its masks.
+///
+/// The mask is one loop over the three timestamp columns rather than ten polars
+/// comparisons, each a bitmap over every ticket, for every period (W1: 8% of the run's
+/// CPU was spent building those bitmaps). It keeps what the expression
+/// `w.contains("created_at") | w.contains("solved_at") | open_at(start) | open_at(end)`
+/// keeps: a row where any part is true (a missing time makes its part not true).
 fn ticket_rows(t: &crate::load::Source, w: &Window) -> Result<crate::load::Source> {
-    let mut keep = w.contains("created_at");
-    if t.has("solved_at") {
-        keep = keep.or(w.contains("solved_at"));
+    let keep = ticket_rows_mask(&t.frame, w)?;
+    Ok(crate::load::Source { name: t.name, frame: t.frame.filter(&keep)?, meta: t.meta.clone() })
+}
+
+fn ticket_rows_mask(frame: &DataFrame, w: &Window) -> Result<BooleanChunked> {
+    let has = |name: &str| frame.get_column_names().iter().any(|c| c.as_str() == name);
+    let optional = |name: &str| -> Result<Option<&Int64Chunked>> {
+        Ok(if has(name) { Some(frame.column(name)?.i64()?) } else { None })
+    };
+    let (solved, done) = (optional("solved_at")?, optional("done_at")?);
+    let inside = |v: i64| v >= w.start && v < w.end;
+    // Open at x: created before it and not done before it.
+    let open = |c: i64, d: Option<i64>, x: i64| c < x && d.is_none_or(|d| d >= x);
+    fn column(c: Option<&Int64Chunked>) -> Box<dyn Iterator<Item = Option<i64>> + '_> {
+        match c {
+            Some(c) => Box::new(c.iter()),
+            None => Box::new(std::iter::repeat(None)),
+        }
     }
-    if t.has("done_at") {
-        keep = keep.or(tickets::open_at(w.start)).or(tickets::open_at(w.end));
-    }
-    Ok(crate::load::Source {
-        name: t.name,
-        frame: t.frame.clone().lazy().filter(keep).collect()?,
-        meta: t.meta.clone(),
-    })
+    let has_done = done.is_some();
+    Ok(frame
+        .column("created_at")?
+        .i64()?
+        .iter()
+        .zip(column(solved))
+        .zip(column(done))
+        .map(|((c, s), d)| {
+            s.is_some_and(inside)
+                || c.is_some_and(|c| inside(c) || (has_done && (open(c, d, w.start) || open(c, d, w.end))))
+        })
+        .collect())
 }
 
 /// Per group of `key`: the `exprs` (cast to f64) among all rows; keys in byte order.
@@ -454,6 +479,44 @@ mod tests {
 
     fn xs(frame: DataFrame) -> Vec<i32> {
         frame.column("x").unwrap().i32().unwrap().into_no_null_iter().collect()
+    }
+
+    #[test]
+    fn the_ticket_rows_loop_keeps_what_the_expression_keeps() {
+        let w = Window { start: 10, end: 20 };
+        // Every mix of a time before, at the start of, inside, at the end of, after the
+        // window, or missing, for created, solved and done.
+        let times = [Some(5i64), Some(10), Some(15), Some(20), Some(25), None];
+        let (mut c, mut s, mut d) = (vec![], vec![], vec![]);
+        for a in times {
+            for b in times {
+                for e in times {
+                    (c.push(a), s.push(b), d.push(e));
+                }
+            }
+        }
+        let expr = |frame: &DataFrame, with_solved: bool, with_done: bool| -> Vec<bool> {
+            let mut keep = w.contains("created_at");
+            if with_solved {
+                keep = keep.or(w.contains("solved_at"));
+            }
+            if with_done {
+                keep = keep.or(tickets::open_at(w.start)).or(tickets::open_at(w.end));
+            }
+            let kept = frame.clone().lazy().with_row_index("i", None).filter(keep).collect().unwrap();
+            let mut out = vec![false; frame.height()];
+            kept.column("i").unwrap().idx().unwrap().into_no_null_iter().for_each(|i| out[i as usize] = true);
+            out
+        };
+        let full = df!("created_at" => &c, "solved_at" => &s, "done_at" => &d).unwrap();
+        for (drop, with_solved, with_done) in
+            [(vec![], true, true), (vec!["done_at"], true, false), (vec!["solved_at"], false, true)]
+        {
+            let frame = full.drop_many(drop);
+            let looped: Vec<bool> = ticket_rows_mask(&frame, &w).unwrap().iter().map(|k| k == Some(true)).collect();
+            assert_eq!(looped, expr(&frame, with_solved, with_done), "solved {with_solved}, done {with_done}");
+            assert!(looped.iter().any(|k| *k) && looped.iter().any(|k| !*k));
+        }
     }
 
     #[test]
