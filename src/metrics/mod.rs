@@ -361,7 +361,7 @@ fn windowed(data: &Loaded, ticket_rows: Option<&crate::load::Source>, w: &Window
 /// then those rows are one run of the frame, taken as a slice of it (no copy, no mask:
 /// W1's compute stage went from +248 MB to +60 MB of peak memory); otherwise (or with a
 /// missing time) they are filtered.
-fn in_window(frame: &DataFrame, time: &str, w: &Window) -> Result<DataFrame> {
+pub(crate) fn in_window(frame: &DataFrame, time: &str, w: &Window) -> Result<DataFrame> {
     let sorted = frame.column(time)?.i64().ok().and_then(|t| t.cont_slice().ok()).filter(|t| t.is_sorted());
     Ok(match sorted {
         Some(t) => {
