@@ -491,7 +491,9 @@ mod tests {
         for a in times {
             for b in times {
                 for e in times {
-                    (c.push(a), s.push(b), d.push(e));
+                    c.push(a);
+                    s.push(b);
+                    d.push(e);
                 }
             }
         }
