@@ -182,7 +182,6 @@ impl MetricSet {
     }
 }
 
-/// The half-open window `[start, end)` in epoch milliseconds.
 /// The code columns prepare() also keeps as integers (`__<column>`).
 pub(crate) const CODED: [&str; 3] = ["outcome", "kind", "priority"];
 
@@ -200,6 +199,7 @@ pub(crate) fn code_is(column: &str, value: &str) -> Expr {
     }
 }
 
+/// The half-open window `[start, end)` in epoch milliseconds.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
     pub start: i64,

@@ -177,12 +177,13 @@ fn add_exprs(frame: &mut DataFrame, exprs: Vec<Expr>) -> Result<()> {
 /// Columns that no metric, breakdown, driver or chart reads: checked while loading
 /// (their unknown or unreadable values are findings of the report) and then dropped by
 /// a report, so as not to hold them through the derived columns and the periods (W1:
-/// 155 MB of the 630 MB loaded). `before`: not read by the derived columns either;
-/// `after`: read only by them (the survey ↔ ticket link, inbound calls).
+/// 190 MB of the 630 MB loaded). `before`: not read by the derived columns either;
+/// `after`: read only by them (the survey ↔ ticket link, inbound calls, and the codes
+/// that the metrics read as integers: `__outcome`, `__kind`).
 pub const UNREAD: [(&str, &[&str], &[&str]); 3] = [
     ("tickets", &["status", "customer_messages"], &["ticket_id"]),
-    ("calls", &["call_id", "queue", "ivr_seconds"], &["direction"]),
-    ("surveys", &["survey_id", "comment"], &[]),
+    ("calls", &["call_id", "queue", "ivr_seconds"], &["direction", "outcome"]),
+    ("surveys", &["survey_id", "comment"], &["kind"]),
 ];
 
 /// Drops the `UNREAD` columns: those read by nothing (`derived` false), or those the
