@@ -51,3 +51,53 @@ fn typed_columns_are_read_as_they_are() {
     assert_eq!((issue.count, issue.first_row, issue.first_value.as_str()), (1, 2, "NaN"));
     assert!(t.meta.mapped_columns.iter().any(|m| m == "created_at ← `created_at`"));
 }
+
+/// A Parquet file is read and typed a slice of rows at a time (262,144): rows past the
+/// first slices keep their values, and their findings name the file's rows.
+#[test]
+fn a_large_file_is_read_in_slices_with_the_files_row_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 600_000usize; // three slices, the last one partial
+                          // Naive local times from 2026-09-01T10:00 in Paris, a second apart (all in CEST).
+    let local_10h = 1_788_256_800_000i64;
+    let created = Series::new("created_at".into(), (0..n as i64).map(|i| local_10h + i * 1000).collect::<Vec<_>>())
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+        .unwrap();
+    let start = 1_788_249_600_000i64; // 2026-09-01T08:00:00Z
+                                      // One unread number in the third slice (row 550,001 of the file), one unknown
+                                      // priority in the second (row 300,001).
+    let replies: Vec<f64> = (0..n).map(|i| if i == 550_000 { f64::NAN } else { (i % 7) as f64 }).collect();
+    let priority: Vec<&str> = (0..n).map(|i| if i == 300_000 { "asap" } else { "normal" }).collect();
+    let mut df = DataFrame::new_infer_height(vec![
+        Series::new("ticket_id".into(), (0..n as i64).collect::<Vec<_>>()).into_column(),
+        created.into_column(),
+        Series::new("agent_replies".into(), replies).into_column(),
+        Series::new("priority".into(), priority).into_column(),
+    ])
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(dir.path().join("t.parquet")).unwrap()).finish(&mut df).unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        "[report]\ntimezone = \"Europe/Paris\"\n[inputs.tickets]\npath = \"t.parquet\"\n",
+    )
+    .unwrap();
+    let cfg = Config::from_file(&dir.path().join("r.toml")).unwrap();
+    let t = load_all(&cfg, dir.path()).unwrap().tickets.unwrap();
+    let f = &t.frame;
+    assert_eq!(f.height(), n);
+    let ids = f.column("ticket_id").unwrap().str().unwrap();
+    assert_eq!((ids.get(0), ids.get(300_000), ids.get(n - 1)), (Some("0"), Some("300000"), Some("599999")));
+    let created = f.column("created_at").unwrap().i64().unwrap();
+    assert_eq!((created.get(0), created.get(n - 1)), (Some(start), Some(start + 599_999 * 1000)));
+    let replies = f.column("agent_replies").unwrap().f64().unwrap();
+    assert_eq!((replies.get(549_999), replies.get(550_000)), (Some((549_999 % 7) as f64), None));
+    // An unknown priority (an optional column without a fallback) is a missing value.
+    let priority = f.column("priority").unwrap().str().unwrap();
+    assert_eq!((priority.get(299_999), priority.get(300_000)), (Some("normal"), None));
+    let issue =
+        |c: &str| t.meta.issues.iter().find(|i| i.column == c).unwrap_or_else(|| panic!("{c}: {:?}", t.meta.issues));
+    let nan = issue("agent_replies");
+    assert_eq!((nan.count, nan.first_row, nan.first_value.as_str()), (1, 550_001, "NaN"));
+    let unknown = issue("priority");
+    assert_eq!((unknown.count, unknown.first_row, unknown.first_value.as_str()), (1, 300_001, "asap"));
+}
