@@ -6,9 +6,21 @@ use csreport::config::Config;
 use csreport::load::load_all;
 use polars::prelude::*;
 
+/// `df` written as the tickets' Parquet file of a report in Europe/Paris, and loaded.
+fn load_tickets(df: &mut DataFrame) -> csreport::load::Source {
+    let dir = tempfile::tempdir().unwrap();
+    ParquetWriter::new(std::fs::File::create(dir.path().join("t.parquet")).unwrap()).finish(df).unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        "[report]\ntimezone = \"Europe/Paris\"\n[inputs.tickets]\npath = \"t.parquet\"\n",
+    )
+    .unwrap();
+    let cfg = Config::from_file(&dir.path().join("r.toml")).unwrap();
+    load_all(&cfg, dir.path()).unwrap().tickets.unwrap()
+}
+
 #[test]
 fn typed_columns_are_read_as_they_are() {
-    let dir = tempfile::tempdir().unwrap();
     // 2026-09-01T10:00:00 in Paris (CEST, UTC+2) = 2026-09-01T08:00:00Z.
     let local_10h = 1_788_256_800_000i64;
     let created = Series::new("created_at".into(), [local_10h, local_10h + 3_600_000, local_10h + 7_200_000])
@@ -25,14 +37,7 @@ fn typed_columns_are_read_as_they_are() {
         Series::new("status".into(), ["solved", "Solved", "closed"]).into_column(),
     ])
     .unwrap();
-    ParquetWriter::new(std::fs::File::create(dir.path().join("t.parquet")).unwrap()).finish(&mut df).unwrap();
-    std::fs::write(
-        dir.path().join("r.toml"),
-        "[report]\ntimezone = \"Europe/Paris\"\n[inputs.tickets]\npath = \"t.parquet\"\n",
-    )
-    .unwrap();
-    let cfg = Config::from_file(&dir.path().join("r.toml")).unwrap();
-    let t = load_all(&cfg, dir.path()).unwrap().tickets.unwrap();
+    let t = load_tickets(&mut df);
     let f = &t.frame;
     let ids: Vec<Option<&str>> = f.column("ticket_id").unwrap().str().unwrap().iter().collect();
     assert_eq!(ids, vec![Some("101"), Some("102"), Some("103")]);
@@ -56,7 +61,6 @@ fn typed_columns_are_read_as_they_are() {
 /// first slices keep their values, and their findings name the file's rows.
 #[test]
 fn a_large_file_is_read_in_slices_with_the_files_row_numbers() {
-    let dir = tempfile::tempdir().unwrap();
     let n = 600_000usize; // three slices, the last one partial
                           // Naive local times from 2026-09-01T10:00 in Paris, a second apart (all in CEST).
     let local_10h = 1_788_256_800_000i64;
@@ -75,14 +79,7 @@ fn a_large_file_is_read_in_slices_with_the_files_row_numbers() {
         Series::new("priority".into(), priority).into_column(),
     ])
     .unwrap();
-    ParquetWriter::new(std::fs::File::create(dir.path().join("t.parquet")).unwrap()).finish(&mut df).unwrap();
-    std::fs::write(
-        dir.path().join("r.toml"),
-        "[report]\ntimezone = \"Europe/Paris\"\n[inputs.tickets]\npath = \"t.parquet\"\n",
-    )
-    .unwrap();
-    let cfg = Config::from_file(&dir.path().join("r.toml")).unwrap();
-    let t = load_all(&cfg, dir.path()).unwrap().tickets.unwrap();
+    let t = load_tickets(&mut df);
     let f = &t.frame;
     assert_eq!(f.height(), n);
     let ids = f.column("ticket_id").unwrap().str().unwrap();
