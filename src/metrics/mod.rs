@@ -387,29 +387,32 @@ fn ticket_rows(t: &crate::load::Source, w: &Window) -> Result<crate::load::Sourc
 
 fn ticket_rows_mask(frame: &DataFrame, w: &Window) -> Result<BooleanChunked> {
     let has = |name: &str| frame.get_column_names().iter().any(|c| c.as_str() == name);
-    let optional = |name: &str| -> Result<Option<&Int64Chunked>> {
-        Ok(if has(name) { Some(frame.column(name)?.i64()?) } else { None })
+    // Each column as one array (they are, once loaded): read by index, no iterator
+    // chain per value.
+    let array = |name: &str| -> Result<Option<Int64Chunked>> {
+        Ok(if has(name) { Some(frame.column(name)?.i64()?.rechunk().into_owned()) } else { None })
     };
-    let (solved, done) = (optional("solved_at")?, optional("done_at")?);
+    let (created, solved, done) =
+        (array("created_at")?.expect("tickets have created_at"), array("solved_at")?, array("done_at")?);
+    let (c, s, d) = (
+        created.downcast_as_array(),
+        solved.as_ref().map(|s| s.downcast_as_array()),
+        done.as_ref().map(|d| d.downcast_as_array()),
+    );
     let inside = |v: i64| v >= w.start && v < w.end;
     // Open at x: created before it and not done before it.
     let open = |c: i64, d: Option<i64>, x: i64| c < x && d.is_none_or(|d| d >= x);
-    fn column(c: Option<&Int64Chunked>) -> Box<dyn Iterator<Item = Option<i64>> + '_> {
-        match c {
-            Some(c) => Box::new(c.iter()),
-            None => Box::new(std::iter::repeat(None)),
-        }
-    }
-    let has_done = done.is_some();
-    Ok(frame
-        .column("created_at")?
-        .i64()?
-        .iter()
-        .zip(column(solved))
-        .zip(column(done))
-        .map(|((c, s), d)| {
-            s.is_some_and(inside)
-                || c.is_some_and(|c| inside(c) || (has_done && (open(c, d, w.start) || open(c, d, w.end))))
+    Ok((0..c.len())
+        .map(|i| {
+            let solved_inside = s.is_some_and(|s| s.get(i).is_some_and(inside));
+            solved_inside
+                || c.get(i).is_some_and(|ci| {
+                    inside(ci)
+                        || d.is_some_and(|d| {
+                            let di = d.get(i);
+                            open(ci, di, w.start) || open(ci, di, w.end)
+                        })
+                })
         })
         .collect())
 }
