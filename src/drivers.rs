@@ -287,33 +287,6 @@ fn survey_heatmap(
     Ok(Some(HeatMap { id: format!("{kind}_by_driver_channel"), rows: rows.to_vec(), columns, values, n }))
 }
 
-/// The rows any ranking or heat map can count: tickets created or solved, calls offered
-/// and responses given from the earlier period's start to the later one's end. Each
-/// ranking masks them again for its period; narrowing them once spares every one of
-/// the dozens of rankings' queries a pass over the whole frames.
-fn narrowed(data: &Loaded, cur: Window, prev: Window) -> Result<Loaded> {
-    let span = Window { start: cur.start.min(prev.start), end: cur.end.max(prev.end) };
-    let cut = |src: &Option<crate::load::Source>, rows: &dyn Fn(&DataFrame) -> Result<DataFrame>| -> Result<_> {
-        src.as_ref()
-            .map(|s| -> Result<crate::load::Source> {
-                Ok(crate::load::Source { name: s.name, frame: rows(&s.frame)?, meta: s.meta.clone() })
-            })
-            .transpose()
-    };
-    Ok(Loaded {
-        tickets: cut(&data.tickets, &|f| {
-            let mut keep = span.contains("created_at");
-            if f.get_column_names().iter().any(|c| c.as_str() == "solved_at") {
-                keep = keep.or(span.contains("solved_at"));
-            }
-            Ok(f.clone().lazy().filter(keep).collect()?)
-        })?,
-        calls: cut(&data.calls, &|f| crate::metrics::in_window(f, "offered_at", &span))?,
-        surveys: cut(&data.surveys, &|f| crate::metrics::in_window(f, "responded_at", &span))?,
-        agent_time: cut(&data.agent_time, &|f| Ok(f.clone()))?,
-    })
-}
-
 pub fn compute(
     data: &Loaded,
     cfg: &Config,
@@ -323,7 +296,12 @@ pub fn compute(
 ) -> Result<Drivers> {
     let d = &cfg.drivers;
     let field = d.field.as_str();
-    let narrowed = narrowed(data, cur, prev)?;
+    // The rows any ranking or heat map can count: tickets created or solved, calls
+    // offered and responses given from the earlier period's start to the later one's
+    // end. Each ranking masks them again for its period; narrowing them once spares
+    // every one of the dozens of rankings' queries a pass over the whole frames.
+    let span = Window { start: cur.start.min(prev.start), end: cur.end.max(prev.end) };
+    let narrowed = crate::metrics::windowed(data, None, &span)?;
     let data = &narrowed;
     let all = rank(data, cfg, field, &d.sources, cur, prev)?;
     let top_n = |r: &Ranking| r.rows.iter().take(d.top).cloned().collect::<Vec<_>>();

@@ -34,6 +34,12 @@ impl Source {
     pub fn has(&self, column: &str) -> bool {
         self.frame.get_column_names().iter().any(|c| c.as_str() == column)
     }
+
+    /// The same source with other rows (a period's, a filter's): its name and what was
+    /// found while loading it kept.
+    pub fn with_rows(&self, rows: impl FnOnce(&DataFrame) -> Result<DataFrame>) -> Result<Source> {
+        Ok(Source { name: self.name, frame: rows(&self.frame)?, meta: self.meta.clone() })
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -335,25 +335,19 @@ impl Row {
 /// time as it is. For the families that only ever look at those rows. `ticket_rows`:
 /// the rows the ticket family counts, a superset of those tickets (filtered again here,
 /// rather than the whole frame).
-fn windowed(data: &Loaded, ticket_rows: Option<&crate::load::Source>, w: &Window) -> Result<Loaded> {
-    let cut =
-        |src: Option<&crate::load::Source>, keep: &dyn Fn(&crate::load::Source) -> Result<DataFrame>| -> Result<_> {
-            src.map(|s| -> Result<crate::load::Source> {
-                Ok(crate::load::Source { name: s.name, frame: keep(s)?, meta: s.meta.clone() })
-            })
-            .transpose()
-        };
-    let filter = |s: &crate::load::Source, keep: Expr| -> Result<DataFrame> {
-        Ok(s.frame.clone().lazy().filter(keep).collect()?)
+pub(crate) fn windowed(data: &Loaded, ticket_rows: Option<&crate::load::Source>, w: &Window) -> Result<Loaded> {
+    let created_or_solved = |f: &DataFrame| -> Result<DataFrame> {
+        let mut keep = w.contains("created_at");
+        if f.column("solved_at").is_ok() {
+            keep = keep.or(w.contains("solved_at"));
+        }
+        Ok(f.clone().lazy().filter(keep).collect()?)
     };
     Ok(Loaded {
-        tickets: cut(ticket_rows.or(data.tickets.as_ref()), &|s| {
-            let created = w.contains("created_at");
-            filter(s, if s.has("solved_at") { created.or(w.contains("solved_at")) } else { created })
-        })?,
-        calls: cut(data.calls.as_ref(), &|s| in_window(&s.frame, "offered_at", w))?,
-        surveys: cut(data.surveys.as_ref(), &|s| in_window(&s.frame, "responded_at", w))?,
-        agent_time: cut(data.agent_time.as_ref(), &|s| Ok(s.frame.clone()))?,
+        tickets: ticket_rows.or(data.tickets.as_ref()).map(|t| t.with_rows(created_or_solved)).transpose()?,
+        calls: data.calls.as_ref().map(|c| c.with_rows(|f| in_window(f, "offered_at", w))).transpose()?,
+        surveys: data.surveys.as_ref().map(|s| s.with_rows(|f| in_window(f, "responded_at", w))).transpose()?,
+        agent_time: data.agent_time.as_ref().map(|a| a.with_rows(|f| Ok(f.clone()))).transpose()?,
     })
 }
 
@@ -361,7 +355,7 @@ fn windowed(data: &Loaded, ticket_rows: Option<&crate::load::Source>, w: &Window
 /// then those rows are one run of the frame, taken as a slice of it (no copy, no mask:
 /// W1's compute stage went from +248 MB to +60 MB of peak memory); otherwise (or with a
 /// missing time) they are filtered.
-pub(crate) fn in_window(frame: &DataFrame, time: &str, w: &Window) -> Result<DataFrame> {
+fn in_window(frame: &DataFrame, time: &str, w: &Window) -> Result<DataFrame> {
     let sorted = frame.column(time)?.i64().ok().and_then(|t| t.cont_slice().ok()).filter(|t| t.is_sorted());
     Ok(match sorted {
         Some(t) => {
@@ -381,8 +375,7 @@ pub(crate) fn in_window(frame: &DataFrame, time: &str, w: &Window) -> Result<Dat
 /// `w.contains("created_at") | w.contains("solved_at") | open_at(start) | open_at(end)`
 /// keeps: a row where any part is true (a missing time makes its part not true).
 fn ticket_rows(t: &crate::load::Source, w: &Window) -> Result<crate::load::Source> {
-    let keep = ticket_rows_mask(&t.frame, w)?;
-    Ok(crate::load::Source { name: t.name, frame: t.frame.filter(&keep)?, meta: t.meta.clone() })
+    t.with_rows(|f| Ok(f.filter(&ticket_rows_mask(f, w)?)?))
 }
 
 fn ticket_rows_mask(frame: &DataFrame, w: &Window) -> Result<BooleanChunked> {
