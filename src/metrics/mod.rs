@@ -370,8 +370,8 @@ fn in_window(frame: &DataFrame, time: &str, w: &Window) -> Result<DataFrame> {
 /// its start or end (the backlog). The others are out of every one of its masks.
 ///
 /// The mask is one loop over the three timestamp columns rather than ten polars
-/// comparisons, each a bitmap over every ticket, for every period (W1: 8% of the run's
-/// CPU was spent building those bitmaps). It keeps what the expression
+/// comparisons, each a bitmap over every ticket, for every period (polars' bitmap
+/// building was 6.7% of W1's CPU samples, 5.3% after). It keeps what the expression
 /// `w.contains("created_at") | w.contains("solved_at") | open_at(start) | open_at(end)`
 /// keeps: a row where any part is true (a missing time makes its part not true).
 fn ticket_rows(t: &crate::load::Source, w: &Window) -> Result<crate::load::Source> {
@@ -382,11 +382,9 @@ fn ticket_rows_mask(frame: &DataFrame, w: &Window) -> Result<BooleanChunked> {
     let has = |name: &str| frame.get_column_names().iter().any(|c| c.as_str() == name);
     // Each column as one array (they are, once loaded): read by index, no iterator
     // chain per value.
-    let array = |name: &str| -> Result<Option<Int64Chunked>> {
-        Ok(if has(name) { Some(frame.column(name)?.i64()?.rechunk().into_owned()) } else { None })
-    };
-    let (created, solved, done) =
-        (array("created_at")?.expect("tickets have created_at"), array("solved_at")?, array("done_at")?);
+    let array = |name: &str| -> Result<Int64Chunked> { Ok(frame.column(name)?.i64()?.rechunk().into_owned()) };
+    let optional = |name: &str| -> Result<Option<Int64Chunked>> { has(name).then(|| array(name)).transpose() };
+    let (created, solved, done) = (array("created_at")?, optional("solved_at")?, optional("done_at")?);
     let (c, s, d) = (
         created.downcast_as_array(),
         solved.as_ref().map(|s| s.downcast_as_array()),
