@@ -7,6 +7,7 @@
 //! before "Login", and a run never differs from the next).
 
 use crate::config::Config;
+use crate::labels;
 use crate::load::Loaded;
 use crate::metrics::Window;
 use crate::stats;
@@ -100,7 +101,7 @@ fn per_key_all(frame: &DataFrame, field: &str, filter: Expr, aggs: Vec<Expr>) ->
     let aggs: Vec<Expr> =
         aggs.into_iter().zip(&names).map(|(a, n)| a.cast(DataType::Float64).alias(n.as_str())).collect();
     let df = frame.clone().lazy().filter(filter).group_by([key_expr(field)]).agg(aggs).collect()?;
-    let keys = df.column("key")?.str()?;
+    let keys = crate::labels::text(df.column("key")?)?;
     let cols = names.iter().map(|n| Ok(df.column(n)?.f64()?.clone())).collect::<Result<Vec<_>>>()?;
     let mut out = BTreeMap::new();
     for (i, k) in keys.iter().enumerate() {
@@ -261,8 +262,12 @@ fn survey_heatmap(
         .group_by([key_expr(field), col("channel").fill_null(lit(UNSET)).alias("channel")])
         .agg([value.cast(DataType::Float64).alias("v"), len().cast(DataType::Float64).alias("n")])
         .collect()?;
-    let (k, ch, v, n) =
-        (df.column("key")?.str()?, df.column("channel")?.str()?, df.column("v")?.f64()?, df.column("n")?.f64()?);
+    let (k, ch, v, n) = (
+        labels::text(df.column("key")?)?,
+        labels::text(df.column("channel")?)?,
+        df.column("v")?.f64()?,
+        df.column("n")?.f64()?,
+    );
     let mut cells: BTreeMap<(String, String), (f64, u64)> = BTreeMap::new();
     let mut columns: Vec<String> = Vec::new();
     for i in 0..df.height() {

@@ -11,6 +11,7 @@ pub mod deliver;
 pub mod drivers;
 pub mod email;
 pub mod generate;
+pub mod labels;
 pub mod load;
 pub mod manifest;
 pub mod metrics;

@@ -98,7 +98,8 @@ fn findings_and_rows_are_counted_across_blocks() {
     );
     assert_eq!((t.meta.rows_read, t.meta.rows_kept), (n as u64, n as u64 - 5));
     // The row that ran past the first block, whole: one row before it (row 4) was dropped.
-    let subject = t.frame.column("reason").unwrap().str().unwrap().get(straddler - 1).map(str::to_string);
+    let subject =
+        csreport::labels::text(t.frame.column("reason").unwrap()).unwrap().get(straddler - 1).map(str::to_string);
     assert_eq!(subject, Some(format!("first line\n{}\nlast, \"quoted\" line", "y".repeat(300))));
     let id = t.frame.column("ticket_id").unwrap().str().unwrap().get(straddler - 1).map(str::to_string);
     assert_eq!(id, Some((1_000_000 + straddler).to_string()));
@@ -152,7 +153,7 @@ fn a_byte_that_is_not_utf8_in_a_later_block() {
     // Auto: the whole file is read again as Windows-1252, and the report says so.
     let t = load(dir.path(), &bytes, None).unwrap().tickets.unwrap();
     assert!(t.meta.notes.iter().any(|n| n.contains("decoded as Windows-1252")), "{:?}", t.meta.notes);
-    let subject = t.frame.column("reason").unwrap().str().unwrap().get(at_row).map(str::to_string);
+    let subject = csreport::labels::text(t.frame.column("reason").unwrap()).unwrap().get(at_row).map(str::to_string);
     assert_eq!(subject.as_deref(), Some("café"));
     assert_eq!(t.meta.rows_read as usize, t.frame.height());
 }

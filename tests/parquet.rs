@@ -50,7 +50,8 @@ fn typed_columns_are_read_as_they_are() {
     assert_eq!(replies, vec![Some(1.0), None, Some(2.0)]);
     let escalated: Vec<Option<bool>> = f.column("escalated").unwrap().bool().unwrap().iter().collect();
     assert_eq!(escalated, vec![Some(true), Some(false), Some(true)]);
-    let status: Vec<Option<&str>> = f.column("status").unwrap().str().unwrap().iter().collect();
+    let status = csreport::labels::text(f.column("status").unwrap()).unwrap();
+    let status: Vec<Option<&str>> = status.iter().collect();
     assert_eq!(status, vec![Some("solved"), Some("solved"), Some("closed")]);
     let issue = t.meta.issues.iter().find(|i| i.column == "agent_replies").expect("NaN reported");
     assert_eq!((issue.count, issue.first_row, issue.first_value.as_str()), (1, 2, "NaN"));
@@ -89,7 +90,7 @@ fn a_large_file_is_read_in_slices_with_the_files_row_numbers() {
     let replies = f.column("agent_replies").unwrap().f64().unwrap();
     assert_eq!((replies.get(549_999), replies.get(550_000)), (Some((549_999 % 7) as f64), None));
     // An unknown priority (an optional column without a fallback) is a missing value.
-    let priority = f.column("priority").unwrap().str().unwrap();
+    let priority = csreport::labels::text(f.column("priority").unwrap()).unwrap();
     assert_eq!((priority.get(299_999), priority.get(300_000)), (Some("normal"), None));
     let issue =
         |c: &str| t.meta.issues.iter().find(|i| i.column == c).unwrap_or_else(|| panic!("{c}: {:?}", t.meta.issues));

@@ -297,7 +297,8 @@ fn epoch_times_end_minus_start_durations_and_splits() {
     let f = &data.calls.as_ref().unwrap().frame;
     let ids: Vec<Option<&str>> = f.column("call_id").unwrap().str().unwrap().iter().collect();
     assert_eq!(ids, [Some("Q1"), Some("Q2")]);
-    let q: Vec<Option<&str>> = f.column("queue").unwrap().str().unwrap().iter().collect();
+    let q = csreport::labels::text(f.column("queue").unwrap()).unwrap();
+    let q: Vec<Option<&str>> = q.iter().collect();
     assert_eq!(q, [Some("alpha"), Some("beta")]);
     let t: Vec<Option<f64>> = f.column("talk_seconds").unwrap().f64().unwrap().iter().collect();
     assert_eq!(t, [Some(90.0), Some(5.0)]);

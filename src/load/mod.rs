@@ -198,7 +198,7 @@ fn off_scale(name: &str, frame: &DataFrame, cfg: &Config) -> Result<Vec<QualityI
         }
         let scores = frame.column(column)?.f64()?;
         let kinds = match kind {
-            Some(_) => Some(frame.column("kind")?.str()?.clone()),
+            Some(_) => Some(crate::labels::text(frame.column("kind")?)?),
             None => None,
         };
         let mut bad = BadValues::default();
@@ -479,7 +479,9 @@ impl<'p> Typer<'p> {
             order: BadValues::default(),
             keep: Vec::new(),
             mapped: Vec::new(),
-            stack: stack::Stack::default(),
+            stack: stack::Stack::with_labels(
+                cols.iter().filter(|c| crate::labels::is_label(c.name, c.kind)).map(|c| c.name).collect(),
+            ),
         }
     }
 
@@ -1318,21 +1320,7 @@ fn displayed(frame: &DataFrame) -> Result<Displayed> {
     let mut out = Vec::new();
     for c in DISPLAYED_TEXT {
         let Ok(column) = frame.column(c) else { continue };
-        // Short values (teams, queues) are told apart by their views, without their text.
-        let mut short: rustc_hash::FxHashSet<u128> = Default::default();
-        let mut long: rustc_hash::FxHashSet<&str> = Default::default();
-        let mut distinct = Vec::new();
-        for arr in column.str()?.downcast_iter() {
-            for v in crate::views::chunk_values(arr).flatten() {
-                let new = match v.key() {
-                    crate::views::TextKey::Short(k) => short.insert(k),
-                    crate::views::TextKey::Long(s) => long.insert(s),
-                };
-                if new {
-                    distinct.push(v.text().to_string());
-                }
-            }
-        }
+        let distinct = crate::labels::distinct(column)?;
         out.push((c, distinct));
     }
     Ok(out)
@@ -1356,10 +1344,13 @@ fn redact_text(
         if changed.is_empty() {
             continue;
         }
-        let ca = frame.column(c)?.str()?;
+        let column = frame.column(c)?;
+        let ca = crate::labels::text(column)?;
         let cleaned: StringChunked =
             ca.iter().map(|v| v.map(|v| changed.get(v).cloned().unwrap_or_else(|| v.to_string()))).collect();
-        frame.replace(c, cleaned.with_name((*c).into()).into_column())?;
+        let cleaned = cleaned.with_name((*c).into()).into_column();
+        let cleaned = if crate::labels::is_coded(column) { crate::labels::encode(&cleaned)? } else { cleaned };
+        frame.replace(c, cleaned)?;
     }
     Ok(())
 }

@@ -19,6 +19,8 @@ enum Column {
     /// held every chunk's views and their copy (W1: +130 MB for tickets, +95 MB for calls,
     /// not given back to the system).
     Text(Box<Utf8ViewArrayBuilder>),
+    /// A label (crate::labels): each chunk's text coded as it comes.
+    Label(Box<crate::labels::Coder>),
 }
 
 /// Columns in the first chunk's order, appended to chunk after chunk.
@@ -27,9 +29,16 @@ pub struct Stack {
     columns: Vec<(PlSmallStr, Column)>,
     rows: usize,
     started: bool,
+    /// The text columns to hold as labels.
+    labels: Vec<&'static str>,
 }
 
 impl Stack {
+    /// A stack that holds the text columns named in `labels` as labels.
+    pub fn with_labels(labels: Vec<&'static str>) -> Self {
+        Stack { labels, ..Default::default() }
+    }
+
     /// Appends a chunk; it must have the columns (names, order and types) of the first.
     pub fn append(&mut self, part: &DataFrame) -> PolarsResult<()> {
         if !self.started {
@@ -40,6 +49,9 @@ impl Stack {
                     DataType::UInt64 => Column::U64(Default::default()),
                     DataType::Float64 => Column::F64(Default::default()),
                     DataType::Boolean => Column::Bool(Default::default()),
+                    DataType::String if self.labels.contains(&c.name().as_str()) => {
+                        Column::Label(Box::new(crate::labels::Coder::new(c.name())))
+                    }
                     DataType::String => Column::Text(Box::new(Utf8ViewArrayBuilder::new(ArrowDataType::Utf8View))),
                     dt => polars_bail!(ComputeError: "column `{}`: {dt} is not a typed column", c.name()),
                 };
@@ -60,6 +72,7 @@ impl Stack {
                 Column::Text(a) => {
                     c.str()?.downcast_iter().for_each(|arr| a.subslice_extend(arr, 0, arr.len(), ShareStrategy::Always))
                 }
+                Column::Label(a) => a.append(c.str()?)?,
             }
         }
         self.rows += part.height();
@@ -81,6 +94,7 @@ impl Stack {
                 Column::F64(a) => a.reserve(rows),
                 Column::Bool(a) => a.reserve(rows),
                 Column::Text(a) => a.reserve(rows),
+                Column::Label(a) => a.reserve(rows),
             }
         }
     }
@@ -96,6 +110,7 @@ impl Stack {
                 Column::F64(a) => Float64Chunked::with_chunk(name, a.into()).into_column(),
                 Column::Bool(a) => BooleanChunked::with_chunk(name, a.into()).into_column(),
                 Column::Text(a) => StringChunked::with_chunk(name, a.freeze()).into_column(),
+                Column::Label(a) => a.finish(name),
             })
             .collect();
         DataFrame::new(self.rows, columns)
@@ -149,6 +164,24 @@ mod tests {
         assert!(got.columns().iter().all(|c| c.n_chunks() == 1));
         let s: Vec<Option<&str>> = got.column("s").unwrap().str().unwrap().iter().collect();
         assert_eq!(s, [Some("x"), Some(long), None, Some(other)]);
+    }
+
+    #[test]
+    fn a_label_column_is_coded_chunk_after_chunk_and_plain_text_is_not() {
+        let long = "a reason longer than twelve bytes";
+        let a = df!("stack_label" => [Some("x"), Some(long), None], "s" => ["p", "q", "r"]).unwrap();
+        let b = df!("stack_label" => [Some(long), Some("y")], "s" => ["t", "u"]).unwrap();
+        let mut stack = Stack::with_labels(vec!["stack_label"]);
+        stack.append(&a).unwrap();
+        stack.append(&b).unwrap();
+        let got = stack.finish().unwrap();
+        assert!(crate::labels::is_coded(got.column("stack_label").unwrap()));
+        assert_eq!(got.column("s").unwrap().dtype(), &DataType::String);
+        let text = crate::labels::text(got.column("stack_label").unwrap()).unwrap();
+        let text: Vec<Option<&str>> = text.iter().collect();
+        assert_eq!(text, [Some("x"), Some(long), None, Some(long), Some("y")]);
+        let (ids, _) = crate::labels::codes(got.column("stack_label").unwrap()).unwrap();
+        assert_eq!(ids.get(1), ids.get(3));
     }
 
     #[test]

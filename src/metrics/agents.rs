@@ -130,7 +130,7 @@ fn workload(data: &Loaded, ctx: &Ctx) -> Result<Option<(Breakdown, MetricValue)>
                 SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
             )
             .collect()?;
-        let (a, tm) = (df.column("agent")?.str()?, df.column("team")?.str()?);
+        let (a, tm) = (crate::labels::text(df.column("agent")?)?, crate::labels::text(df.column("team")?)?);
         for (a, tm) in a.iter().zip(tm.iter()) {
             if let (Some(a), Some(tm)) = (a, tm) {
                 if let Some(e) = per.get_mut(a) {

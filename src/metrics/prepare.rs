@@ -171,6 +171,29 @@ impl<'a> Codes<'a> {
     }
 }
 
+/// A label column's codes as u32 (NO_CODE where null): the same text, the same code,
+/// across the frames that have the column (crate::labels). A plain text column (a frame
+/// made by hand) is coded first.
+fn label_codes(frame: &DataFrame, name: &str) -> Result<Vec<u32>> {
+    let column = frame.column(name)?;
+    let coded;
+    let column = if crate::labels::is_coded(column) {
+        column
+    } else {
+        coded = crate::labels::encode(column)?;
+        &coded
+    };
+    let (ids, n) = crate::labels::codes(column)?;
+    if n >= NO_CODE as usize {
+        bail!("`{name}` has more than {} distinct values", NO_CODE - 1);
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for arr in ids.downcast_iter() {
+        out.extend(arr.iter().map(|v| v.copied().unwrap_or(NO_CODE)));
+    }
+    Ok(out)
+}
+
 fn add(frame: &mut DataFrame, s: Series) -> Result<()> {
     frame.with_column(s.into_column())?;
     Ok(())
@@ -252,14 +275,10 @@ fn code_columns(src: &mut Source) -> Result<()> {
             continue;
         }
         let (words, _) = crate::load::schema::vocabulary(column).expect("a coded column has a vocabulary");
-        let codes: Int32Chunked = src
-            .frame
-            .column(column)?
-            .str()?
-            .iter()
-            .map(|v| v.and_then(|v| words.iter().position(|w| *w == v)).map(|i| i as i32))
-            .collect();
-        add(&mut src.frame, codes.with_name(format!("__{column}").into()).into_series())?;
+        let codes = crate::labels::per_row(src.frame.column(column)?, |v| {
+            v.and_then(|v| words.iter().position(|w| *w == v)).map(|i| i as i32)
+        })?;
+        add(&mut src.frame, Int32Chunked::from_iter(codes).with_name(format!("__{column}").into()).into_series())?;
     }
     Ok(())
 }
@@ -345,7 +364,10 @@ fn prepare_calls(c: &mut Source, tz: Tz) -> Result<()> {
 /// `inbound` on calls: the direction says so, or there is none.
 fn inbound(c: &mut Source) -> Result<()> {
     let inbound: BooleanChunked = if c.has("direction") {
-        c.frame.column("direction")?.str()?.iter().map(|d| d.is_none_or(|d| d == "inbound")).collect()
+        BooleanChunked::from_iter_values(
+            "inbound".into(),
+            crate::labels::per_row(c.frame.column("direction")?, |d| d.is_none_or(|d| d == "inbound"))?.into_iter(),
+        )
     } else {
         BooleanChunked::full("inbound".into(), true, c.frame.height())
     };
@@ -386,7 +408,6 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
         };
         Ok((call_cust, customers, ticket_cust))
     })?;
-    let mut reasons = Codes::default();
     // Inbound calls' customers (NO_CODE for outbound calls) and offer times.
     let call_customers = match (calls, call_cust) {
         (Some(c), Some((mut cust, codes, later))) => {
@@ -406,13 +427,13 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
     // Tickets' customers and reasons, followed by inbound calls' where calls have a reason.
     let contacts = match (tickets, ticket_cust) {
         (Some(t), Some(mut cust)) => {
-            let mut reason = reasons.column(&t.frame, "reason")?;
+            let mut reason = label_codes(&t.frame, "reason")?;
             let mut at = times(&t.frame, "created_at")?;
             if let (Some(c), Some((call_cust, call_times))) =
                 (calls.filter(|c| c.has("reason")), call_customers.as_ref())
             {
                 cust.extend(call_cust);
-                reason.extend(reasons.column(&c.frame, "reason")?);
+                reason.extend(label_codes(&c.frame, "reason")?);
                 at.extend(call_times);
             }
             Some((t.frame.height(), cust, reason, at))
@@ -548,7 +569,7 @@ impl SurveyTickets {
         if ids.len() >= END as usize {
             bail!("more than {} survey responses", END - 1);
         }
-        let csat: Vec<bool> = s.frame.column("kind")?.str()?.iter().map(|k| k == Some("csat")).collect();
+        let csat = crate::labels::per_row(s.frame.column("kind")?, |k| k == Some("csat"))?;
         let mut short: rustc_hash::FxHashMap<u128, u32> = Default::default();
         let mut long: rustc_hash::FxHashMap<&str, u32> = Default::default();
         let mut next = vec![END; ids.len()];
@@ -745,5 +766,28 @@ mod tests {
         let mut c = df!("c" => [Some("q"), None]).unwrap();
         c.vstack_mut(&df!("c" => [None, Some(long)]).unwrap()).unwrap();
         assert_eq!(codes.column(&c.slice(1, 3), "c").unwrap(), vec![NO_CODE, NO_CODE, 1]);
+    }
+
+    #[test]
+    fn label_codes_are_shared_across_frames_and_plain_text_is_coded() {
+        let long = "a customer id longer than twelve bytes";
+        let a = df!("test_codes" => [Some("x"), None, Some(long), Some("x"), Some("y")]).unwrap();
+        let b = df!("test_codes" => [Some("y"), Some(long), Some("z")]).unwrap();
+        let from_a = label_codes(&a, "test_codes").unwrap();
+        assert_eq!(from_a[1], NO_CODE);
+        assert_eq!(from_a[0], from_a[3]);
+        assert!(from_a[0] != from_a[2] && from_a[2] != from_a[4] && from_a[0] != from_a[4]);
+        // Held as a label (as loaded), in another frame: the same codes for the same text.
+        let mut b = b;
+        let coded = crate::labels::encode(b.column("test_codes").unwrap()).unwrap();
+        b.replace("test_codes", coded).unwrap();
+        let from_b = label_codes(&b, "test_codes").unwrap();
+        assert_eq!(from_b[0], from_a[4]);
+        assert_eq!(from_b[1], from_a[2]);
+        assert!(!from_a.contains(&from_b[2]));
+        // A frame in several chunks, sliced: validity and codes stay aligned.
+        let mut c = df!("test_codes" => [Some("q"), None]).unwrap();
+        c.vstack_mut(&df!("test_codes" => [None, Some(long)]).unwrap()).unwrap();
+        assert_eq!(label_codes(&c.slice(1, 3), "test_codes").unwrap(), vec![NO_CODE, NO_CODE, from_a[2]]);
     }
 }

@@ -27,8 +27,8 @@ pub fn compute(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
         let m = super::calls_masks(c, ctx.window, &ctx.cfg.calls);
         frames.push(ids(&c.frame, m.offered, "customer_id")?);
     }
-    let columns = frames.iter().map(|f| f.column("customer_id")?.str()).collect::<PolarsResult<Vec<_>>>()?;
-    Ok(vec![MetricValue::count(id, crate::views::distinct_text(&columns) as f64)])
+    let columns = frames.iter().map(|f| f.column("customer_id")).collect::<PolarsResult<Vec<_>>>()?;
+    Ok(vec![MetricValue::count(id, crate::labels::distinct_count(&columns)? as f64)])
 }
 
 fn counts(frame: &DataFrame, filter: Expr) -> Result<[[f64; 24]; 7]> {
