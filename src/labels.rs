@@ -184,10 +184,25 @@ impl Coder {
         Ok(())
     }
 
+    /// Appends a chunk already coded (a label of the same name).
+    pub fn append_coded(&mut self, column: &Column) -> PolarsResult<()> {
+        let (ids, _) = codes(column)?;
+        for arr in ids.downcast_iter() {
+            self.ids.extend_trusted_len(arr.iter().map(|v| v.copied()));
+        }
+        Ok(())
+    }
+
     pub fn finish(self, name: PlSmallStr) -> Column {
         let ids = UInt32Chunked::with_chunk(name, self.ids.into());
         Categorical32Chunked::from_cats_and_dtype(ids, self.dtype).into_column()
     }
+}
+
+/// A label column from codes given by `dtype(name)`'s mapping.
+pub fn from_codes(name: &str, ids: MutablePrimitiveArray<u32>) -> Column {
+    let ids = UInt32Chunked::with_chunk(name.into(), ids.into());
+    Categorical32Chunked::from_cats_and_dtype(ids, dtype(name)).into_column()
 }
 
 /// A text column as a label column (a chunk at a time, as while loading).

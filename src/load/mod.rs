@@ -800,31 +800,55 @@ impl<'p> Typer<'p> {
                         } else {
                             None
                         };
-                        source.map(|source| {
-                            let mut unknown = std::mem::take(&mut state[ci].unknown);
-                            unknown.base = offset;
-                            let unknown_before = unknown.rows.len();
-                            let mut values = MutableBinaryViewArray::<str>::with_capacity(at.len());
-                            for (i, &k) in at.iter().enumerate() {
-                                if k == NONE {
-                                    values.push_null();
-                                    continue;
+                        source
+                            .map(|source| -> Result<(Series, String)> {
+                                let mut unknown = std::mem::take(&mut state[ci].unknown);
+                                unknown.base = offset;
+                                let unknown_before = unknown.rows.len();
+                                for (i, &k) in at.iter().enumerate() {
+                                    if k != NONE && distinct[k as usize].2 {
+                                        unknown.note(i, distinct[k as usize].0.unwrap_or_default());
+                                    }
                                 }
-                                let (cleaned, value, unread) = &distinct[k as usize];
-                                if *unread {
-                                    unknown.note(i, cleaned.unwrap_or_default());
+                                if let Some((_, None)) = vocab.filter(|_| col.required) {
+                                    for &i in &unknown.rows[unknown_before..] {
+                                        keep[i] = false;
+                                    }
                                 }
-                                values.push(value.as_deref());
-                            }
-                            if let Some((_, None)) = vocab.filter(|_| col.required) {
-                                for &i in &unknown.rows[unknown_before..] {
-                                    keep[i] = false;
+                                state[ci].unknown = unknown;
+                                if crate::labels::is_label(col.name, col.kind) {
+                                    // Each distinct value's code, then each row's: no text per row.
+                                    let mapping = crate::labels::dtype(col.name).cat_mapping()?.clone();
+                                    let code = distinct
+                                        .iter()
+                                        .map(|(_, v, _)| v.as_deref().map(|v| mapping.insert_cat(v)).transpose())
+                                        .collect::<PolarsResult<Vec<_>>>()?;
+                                    let mut ids =
+                                        polars_arrow::array::MutablePrimitiveArray::<u32>::with_capacity(at.len());
+                                    ids.extend_trusted_len(at.iter().map(|&k| {
+                                        if k == NONE {
+                                            None
+                                        } else {
+                                            code[k as usize]
+                                        }
+                                    }));
+                                    return Ok((
+                                        crate::labels::from_codes(col.name, ids).take_materialized_series(),
+                                        source,
+                                    ));
                                 }
-                            }
-                            state[ci].unknown = unknown;
-                            let values: polars_arrow::array::Utf8ViewArray = values.into();
-                            (StringChunked::with_chunk(col.name.into(), values).into_series(), source)
-                        })
+                                let mut values = MutableBinaryViewArray::<str>::with_capacity(at.len());
+                                values.extend_trusted_len(at.iter().map(|&k| {
+                                    if k == NONE {
+                                        None
+                                    } else {
+                                        distinct[k as usize].1.as_deref()
+                                    }
+                                }));
+                                let values: polars_arrow::array::Utf8ViewArray = values.into();
+                                Ok((StringChunked::with_chunk(col.name.into(), values).into_series(), source))
+                            })
+                            .transpose()?
                     }
                 }
             };

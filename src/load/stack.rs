@@ -49,7 +49,7 @@ impl Stack {
                     DataType::UInt64 => Column::U64(Default::default()),
                     DataType::Float64 => Column::F64(Default::default()),
                     DataType::Boolean => Column::Bool(Default::default()),
-                    DataType::String if self.labels.contains(&c.name().as_str()) => {
+                    DataType::String | DataType::Categorical(_, _) if self.labels.contains(&c.name().as_str()) => {
                         Column::Label(Box::new(crate::labels::Coder::new(c.name())))
                     }
                     DataType::String => Column::Text(Box::new(Utf8ViewArrayBuilder::new(ArrowDataType::Utf8View))),
@@ -72,6 +72,7 @@ impl Stack {
                 Column::Text(a) => {
                     c.str()?.downcast_iter().for_each(|arr| a.subslice_extend(arr, 0, arr.len(), ShareStrategy::Always))
                 }
+                Column::Label(a) if crate::labels::is_coded(c) => a.append_coded(c)?,
                 Column::Label(a) => a.append(c.str()?)?,
             }
         }
