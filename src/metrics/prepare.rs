@@ -770,15 +770,15 @@ mod tests {
 
     #[test]
     fn label_codes_are_shared_across_frames_and_plain_text_is_coded() {
-        let long = "a customer id longer than twelve bytes";
+        let long = "a reason longer than twelve bytes";
         let a = df!("test_codes" => [Some("x"), None, Some(long), Some("x"), Some("y")]).unwrap();
-        let b = df!("test_codes" => [Some("y"), Some(long), Some("z")]).unwrap();
+        let mut b = df!("test_codes" => [Some("y"), Some(long), Some("z")]).unwrap();
         let from_a = label_codes(&a, "test_codes").unwrap();
         assert_eq!(from_a[1], NO_CODE);
         assert_eq!(from_a[0], from_a[3]);
         assert!(from_a[0] != from_a[2] && from_a[2] != from_a[4] && from_a[0] != from_a[4]);
-        // Held as a label (as loaded), in another frame: the same codes for the same text.
-        let mut b = b;
+        // Held as a label (as loaded), in another frame, after `a`'s coded copy is gone:
+        // the same codes for the same text.
         let coded = crate::labels::encode(b.column("test_codes").unwrap()).unwrap();
         b.replace("test_codes", coded).unwrap();
         let from_b = label_codes(&b, "test_codes").unwrap();
