@@ -6,10 +6,10 @@
 //! codes. Ids, customers and comments stay text (see `NOT_LABELS`).
 //!
 //! Each canonical column has its own categories, shared by every input that has it
-//! (tickets' and calls' reasons compare code to code). The codes are
-//! given as values are first met, by loading threads that run side by side, so they
-//! can differ from run to run: nothing may depend on a code's number. Polars sorts
-//! categoricals by their text, and every output orders its rows by value.
+//! (tickets' and calls' reasons compare code to code). The codes are given as values
+//! are first met, by loading threads that run side by side, so they can differ from run
+//! to run: nothing may depend on a code's number. Polars sorts categoricals by their
+//! text, and every output orders its rows by value.
 
 use crate::views::{chunk_values, TextKey};
 use polars::prelude::*;
