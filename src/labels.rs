@@ -103,25 +103,6 @@ pub fn per_row<T: Clone>(column: &Column, mut f: impl FnMut(Option<&str>) -> T) 
     Ok(column.str()?.iter().map(f).collect())
 }
 
-/// How many distinct values columns of text, or labels of one name, hold together
-/// (nulls aside).
-pub fn distinct_count(columns: &[&Column]) -> PolarsResult<usize> {
-    if columns.iter().all(|c| is_coded(c)) {
-        let mut seen: Vec<bool> = Vec::new();
-        let mut n = 0;
-        for c in columns {
-            let (ids, len) = codes(c)?;
-            seen.resize(seen.len().max(len), false);
-            for id in ids.iter().flatten() {
-                n += usize::from(!std::mem::replace(&mut seen[id as usize], true));
-            }
-        }
-        return Ok(n);
-    }
-    let texts = columns.iter().map(|c| text(c)).collect::<PolarsResult<Vec<_>>>()?;
-    Ok(crate::views::distinct_text(&texts.iter().collect::<Vec<_>>()))
-}
-
 /// A label's codes as dense numbers for the caller's own grouping: (code per row, None
 /// where null; how many numbers there can be). Codes of the same column name compare
 /// across frames.

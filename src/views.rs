@@ -81,19 +81,6 @@ pub(crate) enum TextKey<'a> {
     Long(&'a str),
 }
 
-/// How many distinct values the text columns hold together (nulls aside).
-pub(crate) fn distinct_text(columns: &[&StringChunked]) -> usize {
-    let mut short: rustc_hash::FxHashSet<u128> = Default::default();
-    let mut long: rustc_hash::FxHashSet<&str> = Default::default();
-    for key in columns.iter().flat_map(|ca| values(ca)).flatten().map(|v| v.key()) {
-        match key {
-            TextKey::Short(k) => short.insert(k),
-            TextKey::Long(s) => long.insert(s),
-        };
-    }
-    short.len() + long.len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,17 +95,5 @@ mod tests {
         assert_ne!(key(View::new_inline(b"CUS-1")), key(View::new_inline(b"CUS-1\0")));
         assert_ne!(key(View::new_inline(b"")), key(View::new_inline(b"\0")));
         assert!(key(View::new_inline(b"123456789012")).is_some());
-    }
-
-    #[test]
-    fn distinct_text_counts_short_and_long_values_across_columns() {
-        let long = "a customer id longer than twelve bytes";
-        let a = StringChunked::new("c".into(), &[Some("x"), None, Some(long), Some("x"), Some("")]);
-        let mut b = StringChunked::new("c".into(), &[Some("y"), Some(long)]);
-        b.append(&StringChunked::new("c".into(), &[None, Some("x"), Some("z")])).unwrap();
-        // x, long, "", y, z: an empty value counts, a null does not.
-        assert_eq!(distinct_text(&[&a, &b]), 5);
-        assert_eq!(distinct_text(&[&b.slice(1, 3)]), 2);
-        assert_eq!(distinct_text(&[]), 0);
     }
 }

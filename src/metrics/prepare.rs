@@ -206,15 +206,21 @@ fn add_exprs(frame: &mut DataFrame, exprs: Vec<Expr>) -> Result<()> {
     Ok(())
 }
 
+/// Each ticket's and call's customer as a code (the same customer, the same code, in
+/// tickets and calls; null where there is none): the distinct customers of a period are
+/// counted on these, and the customer ids' text is not kept past the derived columns.
+pub const CUSTOMER: &str = "__customer";
+
 /// Columns that no metric, breakdown, driver or chart reads: checked while loading
 /// (their unknown or unreadable values are findings of the report) and then dropped by
 /// a report, so as not to hold them through the derived columns and the periods (W1:
 /// 190 MB of the 630 MB loaded). `before`: not read by the derived columns either;
-/// `after`: read only by them (the survey ↔ ticket link, inbound calls, and the codes
-/// that the metrics read as integers: `__outcome`, `__kind`).
+/// `after`: read only by them (the survey ↔ ticket link, inbound calls, repeat contacts,
+/// and the codes that the metrics read as integers: `__outcome`, `__kind`,
+/// `__customer`).
 pub const UNREAD: [(&str, &[&str], &[&str]); 3] = [
-    ("tickets", &["status", "customer_messages"], &["ticket_id"]),
-    ("calls", &["call_id", "queue", "ivr_seconds"], &["direction", "outcome"]),
+    ("tickets", &["status", "customer_messages"], &["ticket_id", "customer_id"]),
+    ("calls", &["call_id", "queue", "ivr_seconds"], &["direction", "outcome", "customer_id"]),
     ("surveys", &["survey_id", "comment"], &["kind"]),
 ];
 
@@ -383,7 +389,7 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
     let (call_window, contact_window) =
         ((cfg.metrics.repeat_call_days * day) as i64, (cfg.metrics.repeat_contact_days * day) as i64);
     let calls = data.calls.as_ref().filter(|c| c.has("customer_id"));
-    let tickets = data.tickets.as_ref().filter(|t| t.has("customer_id") && t.has("reason"));
+    let tickets = data.tickets.as_ref().filter(|t| t.has("customer_id"));
     // Customer codes in two halves side by side: the tickets' and the first calls', and
     // the other calls' (as many contacts as the first half), whose codes are then
     // translated (one lookup per distinct caller, not per call).
@@ -408,11 +414,20 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
         };
         Ok((call_cust, customers, ticket_cust))
     })?;
+    // Every contact's customer code, kept as `__customer` (see CUSTOMER).
+    let as_column = |codes: &[u32]| -> Series {
+        UInt32Chunked::from_iter(codes.iter().map(|&k| (k != NO_CODE).then_some(k)))
+            .with_name(CUSTOMER.into())
+            .into_series()
+    };
+    let ticket_codes = ticket_cust.as_deref().map(as_column);
+    let mut call_codes = None;
     // Inbound calls' customers (NO_CODE for outbound calls) and offer times.
     let call_customers = match (calls, call_cust) {
         (Some(c), Some((mut cust, codes, later))) => {
             let to = customers.translate(codes)?;
             cust.extend(later.into_iter().map(|k| if k == NO_CODE { NO_CODE } else { to[k as usize] }));
+            call_codes = Some(as_column(&cust));
             let inbound = c.frame.column("inbound")?.bool()?;
             for (k, i) in cust.iter_mut().zip(inbound.iter()) {
                 if i != Some(true) {
@@ -426,7 +441,7 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
     let n_customers = customers.len();
     // Tickets' customers and reasons, followed by inbound calls' where calls have a reason.
     let contacts = match (tickets, ticket_cust) {
-        (Some(t), Some(mut cust)) => {
+        (Some(t), Some(mut cust)) if t.has("reason") => {
             let mut reason = label_codes(&t.frame, "reason")?;
             let mut at = times(&t.frame, "created_at")?;
             if let (Some(c), Some((call_cust, call_times))) =
@@ -463,6 +478,12 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
     }
     if let (Some(rep), Some(t)) = (repeat_contact, data.tickets.as_mut()) {
         add(&mut t.frame, Series::new("repeat_contact".into(), rep))?;
+    }
+    if let (Some(codes), Some(t)) = (ticket_codes, data.tickets.as_mut()) {
+        add(&mut t.frame, codes)?;
+    }
+    if let (Some(codes), Some(c)) = (call_codes, data.calls.as_mut()) {
+        add(&mut c.frame, codes)?;
     }
     Ok(())
 }

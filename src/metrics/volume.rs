@@ -8,27 +8,39 @@ use polars::prelude::*;
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-fn ids(frame: &DataFrame, filter: Expr, column: &str) -> Result<DataFrame> {
-    Ok(frame.clone().lazy().filter(filter.and(col(column).is_not_null())).select([col(column)]).collect()?)
+/// Marks the customer codes (`prepare::CUSTOMER`) of the rows where `filter` holds.
+fn mark(frame: &DataFrame, filter: Expr, seen: &mut Vec<u64>) -> Result<()> {
+    use super::prepare::CUSTOMER;
+    let df = frame.clone().lazy().filter(filter).select([col(CUSTOMER)]).collect()?;
+    for code in df.column(CUSTOMER)?.u32()?.iter().flatten() {
+        let (word, bit) = (code as usize / 64, code % 64);
+        if word >= seen.len() {
+            seen.resize(word + 1, 0);
+        }
+        seen[word] |= 1 << bit;
+    }
+    Ok(())
 }
 
 pub fn compute(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
+    use super::prepare::CUSTOMER;
     let id = "unique_customers";
-    let t = data.tickets.as_ref().filter(|t| t.has("customer_id"));
-    let c = data.calls.as_ref().filter(|c| c.has("customer_id"));
+    let t = data.tickets.as_ref().filter(|t| t.has(CUSTOMER));
+    let c = data.calls.as_ref().filter(|c| c.has(CUSTOMER));
     if t.is_none() && c.is_none() {
         return Ok(vec![MetricValue::not_available(id, vec!["tickets.customer_id or calls.customer_id".into()])]);
     }
-    let mut frames = Vec::new();
+    // The customers' codes are dense: one bit each.
+    let mut seen = Vec::new();
     if let Some(t) = t {
-        frames.push(ids(&t.frame, ctx.window.contains("created_at"), "customer_id")?);
+        mark(&t.frame, ctx.window.contains("created_at"), &mut seen)?;
     }
     if let Some(c) = c {
         let m = super::calls_masks(c, ctx.window, &ctx.cfg.calls);
-        frames.push(ids(&c.frame, m.offered, "customer_id")?);
+        mark(&c.frame, m.offered, &mut seen)?;
     }
-    let columns = frames.iter().map(|f| f.column("customer_id")).collect::<PolarsResult<Vec<_>>>()?;
-    Ok(vec![MetricValue::count(id, crate::labels::distinct_count(&columns)? as f64)])
+    let n: u32 = seen.iter().map(|w| w.count_ones()).sum();
+    Ok(vec![MetricValue::count(id, n as f64)])
 }
 
 fn counts(frame: &DataFrame, filter: Expr) -> Result<[[f64; 24]; 7]> {
