@@ -101,7 +101,7 @@ fn per_key_all(frame: &DataFrame, field: &str, filter: Expr, aggs: Vec<Expr>) ->
     let aggs: Vec<Expr> =
         aggs.into_iter().zip(&names).map(|(a, n)| a.cast(DataType::Float64).alias(n.as_str())).collect();
     let df = frame.clone().lazy().filter(filter).group_by([key_expr(field)]).agg(aggs).collect()?;
-    let keys = crate::labels::text(df.column("key")?)?;
+    let keys = labels::text(df.column("key")?)?;
     let cols = names.iter().map(|n| Ok(df.column(n)?.f64()?.clone())).collect::<Result<Vec<_>>>()?;
     let mut out = BTreeMap::new();
     for (i, k) in keys.iter().enumerate() {

@@ -172,17 +172,23 @@ mod tests {
         let long = "a reason longer than twelve bytes";
         let a = df!("stack_label" => [Some("x"), Some(long), None], "s" => ["p", "q", "r"]).unwrap();
         let b = df!("stack_label" => [Some(long), Some("y")], "s" => ["t", "u"]).unwrap();
+        // A chunk already coded while typing (vocabulary codes, mapped text).
+        let mut c = df!("stack_label" => [Some("y"), None, Some("z")], "s" => ["v", "w", "x"]).unwrap();
+        let coded = crate::labels::encode(c.column("stack_label").unwrap()).unwrap();
+        c.replace("stack_label", coded).unwrap();
         let mut stack = Stack::with_labels(vec!["stack_label"]);
         stack.append(&a).unwrap();
         stack.append(&b).unwrap();
+        stack.append(&c).unwrap();
         let got = stack.finish().unwrap();
         assert!(crate::labels::is_coded(got.column("stack_label").unwrap()));
         assert_eq!(got.column("s").unwrap().dtype(), &DataType::String);
         let text = crate::labels::text(got.column("stack_label").unwrap()).unwrap();
         let text: Vec<Option<&str>> = text.iter().collect();
-        assert_eq!(text, [Some("x"), Some(long), None, Some(long), Some("y")]);
+        assert_eq!(text, [Some("x"), Some(long), None, Some(long), Some("y"), Some("y"), None, Some("z")]);
         let (ids, _) = crate::labels::codes(got.column("stack_label").unwrap()).unwrap();
         assert_eq!(ids.get(1), ids.get(3));
+        assert_eq!(ids.get(4), ids.get(5));
     }
 
     #[test]
