@@ -330,24 +330,30 @@ fn prepare_tickets(t: &mut Source, cfg: &Config, tz: Tz, hours: Option<&WeekHour
         let clock = BusinessClock::new(hours, tz, day(lo), day(hi));
         // A negative calendar duration stays negative in business time (at most −1 s),
         // so that it is excluded and counted like its calendar twin.
-        let since_created = |to: &mut dyn FnMut(usize) -> Option<i64>| -> Vec<Option<f64>> {
-            created
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
+        // Written straight into the column (not as Options first: 16 bytes a ticket).
+        let since_created = |to: &(dyn Fn(usize) -> Option<i64> + Sync), name: &str| -> Series {
+            let mut out = polars_arrow::array::MutablePrimitiveArray::<f64>::with_capacity(created.len());
+            for (i, a) in created.iter().enumerate() {
+                out.push((|| {
                     let (a, b) = ((*a)?, to(i)?);
                     let s = clock.seconds_between(a, b);
                     Some(if b < a { s.min(-1.0) } else { s })
-                })
-                .collect()
+                })());
+            }
+            Float64Chunked::with_chunk(name.into(), out.into()).into_series()
         };
-        if let Some(r) = &responded {
-            add(&mut t.frame, Series::new("frt_bs".into(), since_created(&mut |i| r[i])))?;
+        // Three columns over every ticket, each on its own: the first on a second thread
+        // (the calls' derived columns, beside, are soon done).
+        let since = &since_created;
+        let (frt, res, age) = std::thread::scope(|scope| {
+            let frt = responded.as_ref().map(|r| scope.spawn(move || since(&|i| r[i], "frt_bs")));
+            let res = solved.as_ref().map(|sv| since(&|i| sv[i], "res_bs"));
+            let age = since(&|_| Some(as_of), "age_asof_bs");
+            (frt.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))), res, age)
+        });
+        for column in [frt, res, Some(age)].into_iter().flatten() {
+            add(&mut t.frame, column)?;
         }
-        if let Some(sv) = &solved {
-            add(&mut t.frame, Series::new("res_bs".into(), since_created(&mut |i| sv[i])))?;
-        }
-        add(&mut t.frame, Series::new("age_asof_bs".into(), since_created(&mut |_| Some(as_of))))?;
     }
     if cfg.sla.clock == Clock::Business && hours.is_none() {
         bail!("[sla] clock = \"business\" needs a [calendar]");
