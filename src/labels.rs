@@ -115,7 +115,6 @@ pub fn codes(column: &Column) -> PolarsResult<(&UInt32Chunked, usize)> {
 /// in the categories once per chunk (a value of up to 12 bytes once per column, by its
 /// view), not once per row.
 pub struct Coder {
-    dtype: DataType,
     mapping: Arc<CategoricalMapping>,
     short: rustc_hash::FxHashMap<u128, u32>,
     ids: MutablePrimitiveArray<u32>,
@@ -123,9 +122,8 @@ pub struct Coder {
 
 impl Coder {
     pub fn new(name: &str) -> Self {
-        let dtype = dtype(name);
-        let mapping = dtype.cat_mapping().expect("a categorical type").clone();
-        Coder { dtype, mapping, short: Default::default(), ids: MutablePrimitiveArray::new() }
+        let mapping = dtype(name).cat_mapping().expect("a categorical type").clone();
+        Coder { mapping, short: Default::default(), ids: MutablePrimitiveArray::new() }
     }
 
     pub fn reserve(&mut self, rows: usize) {
@@ -174,9 +172,8 @@ impl Coder {
         Ok(())
     }
 
-    pub fn finish(self, name: PlSmallStr) -> Column {
-        let ids = UInt32Chunked::with_chunk(name, self.ids.into());
-        Categorical32Chunked::from_cats_and_dtype(ids, self.dtype).into_column()
+    pub fn finish(self, name: &str) -> Column {
+        from_codes(name, self.ids)
     }
 }
 
@@ -191,7 +188,7 @@ pub fn encode(column: &Column) -> PolarsResult<Column> {
     let mut coder = Coder::new(column.name());
     coder.reserve(column.len());
     coder.append(column.str()?)?;
-    Ok(coder.finish(column.name().clone()))
+    Ok(coder.finish(column.name()))
 }
 
 #[cfg(test)]
@@ -207,7 +204,7 @@ mod tests {
         // A second chunk: the long value is met again in another chunk's buffers.
         let b = Column::new("test_label".into(), [Some(long), Some("y"), None]);
         coder.append(b.str().unwrap()).unwrap();
-        let coded = coder.finish("test_label".into());
+        let coded = coder.finish("test_label");
         assert!(is_coded(&coded));
         let back: Vec<Option<String>> = text(&coded).unwrap().iter().map(|v| v.map(str::to_string)).collect();
         let s = |v: &str| Some(v.to_string());

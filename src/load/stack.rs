@@ -111,7 +111,7 @@ impl Stack {
                 Column::F64(a) => Float64Chunked::with_chunk(name, a.into()).into_column(),
                 Column::Bool(a) => BooleanChunked::with_chunk(name, a.into()).into_column(),
                 Column::Text(a) => StringChunked::with_chunk(name, a.freeze()).into_column(),
-                Column::Label(a) => a.finish(name),
+                Column::Label(a) => a.finish(&name),
             })
             .collect();
         DataFrame::new(self.rows, columns)

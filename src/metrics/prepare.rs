@@ -330,15 +330,16 @@ fn prepare_tickets(t: &mut Source, cfg: &Config, tz: Tz, hours: Option<&WeekHour
         let clock = BusinessClock::new(hours, tz, day(lo), day(hi));
         // A negative calendar duration stays negative in business time (at most −1 s),
         // so that it is excluded and counted like its calendar twin.
+        let seconds = |a: Option<i64>, b: Option<i64>| -> Option<f64> {
+            let (a, b) = (a?, b?);
+            let s = clock.seconds_between(a, b);
+            Some(if b < a { s.min(-1.0) } else { s })
+        };
         // Written straight into the column (not as Options first: 16 bytes a ticket).
         let since_created = |to: &(dyn Fn(usize) -> Option<i64> + Sync), name: &str| -> Series {
             let mut out = polars_arrow::array::MutablePrimitiveArray::<f64>::with_capacity(created.len());
             for (i, a) in created.iter().enumerate() {
-                out.push((|| {
-                    let (a, b) = ((*a)?, to(i)?);
-                    let s = clock.seconds_between(a, b);
-                    Some(if b < a { s.min(-1.0) } else { s })
-                })());
+                out.push(seconds(*a, to(i)));
             }
             Float64Chunked::with_chunk(name.into(), out.into()).into_series()
         };
