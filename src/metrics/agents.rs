@@ -19,11 +19,10 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<Option<Breakdo
     let id = if key == "agent" { "by_agent" } else { "by_team" };
     let mut rows: Rows = BTreeMap::new();
     let mut any = false;
-    let w = ctx.window;
     if let Some(t) = data.tickets.as_ref().filter(|t| t.has(key)) {
         any = true;
-        let created = w.contains("created_at");
-        let solved = if t.has("solved_at") { w.contains("solved_at") } else { lit(false) };
+        let created = ctx.within("created_at");
+        let solved = if t.has("solved_at") { ctx.within("solved_at") } else { lit(false) };
         let mut e = vec![solved.clone().sum().alias("solved")];
         if t.has("frt_s") {
             e.extend(duration_exprs("frt", col("frt_s"), created.clone()));
@@ -63,7 +62,7 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<Option<Breakdo
     }
     if let Some(c) = data.calls.as_ref().filter(|c| c.has(key)) {
         any = true;
-        let m = super::calls_masks(c, w, &ctx.cfg.calls);
+        let m = ctx.call_masks();
         let mut e = vec![m.answered.clone().sum().alias("answered")];
         if c.has("handle_s") {
             e.extend(duration_exprs("aht", col("handle_s"), m.answered.clone().and(col("talk_seconds").is_not_null())));
@@ -78,8 +77,8 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<Option<Breakdo
     }
     if let Some(s) = data.surveys.as_ref().filter(|s| s.has(key)) {
         let sv = &ctx.cfg.surveys;
-        let ok = w
-            .contains("responded_at")
+        let ok = ctx
+            .within("responded_at")
             .and(super::code_is("kind", "csat"))
             .and(col("score").gt_eq(lit(sv.csat_min)))
             .and(col("score").lt_eq(lit(sv.csat_max)));
@@ -106,8 +105,7 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<Option<Breakdo
 /// Tickets solved and handle seconds per agent, and each agent's team.
 fn workload(data: &Loaded, ctx: &Ctx) -> Result<Option<(Breakdown, MetricValue)>> {
     let Some(t) = data.tickets.as_ref().filter(|t| t.has("agent") && t.has("solved_at")) else { return Ok(None) };
-    let w = ctx.window;
-    let solved = w.contains("solved_at");
+    let solved = ctx.within("solved_at");
     let mut e = vec![solved.clone().sum().alias("solved")];
     if t.has("handle_seconds") {
         e.push(col("handle_seconds").fill_null(lit(0.0)).filter(solved.clone()).sum().alias("handle"));
@@ -140,7 +138,7 @@ fn workload(data: &Loaded, ctx: &Ctx) -> Result<Option<(Breakdown, MetricValue)>
         }
     }
     if let Some(c) = data.calls.as_ref().filter(|c| c.has("agent") && c.has("handle_s")) {
-        let m = super::calls_masks(c, w, &ctx.cfg.calls);
+        let m = ctx.call_masks();
         for (k, r) in grouped(&c.frame, col("agent"), vec![col("handle_s").filter(m.answered).sum().alias("h")])? {
             if let Some(e) = per.get_mut(&k) {
                 e.1 += r.n("h");
@@ -211,7 +209,7 @@ fn utilization(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
             MetricValue::not_available("occupancy", vec!["agent_time".into()]),
         ]);
     };
-    let days = ctx.window.contains("date");
+    let days = ctx.within("date");
     let sum = |c: &str| col(c).filter(days.clone()).sum().alias(c);
     let mut e = vec![];
     for c in ["scheduled_seconds", "logged_in_seconds", "handling_seconds"] {
@@ -244,11 +242,11 @@ fn utilization(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
 fn computed_handling(data: &Loaded, ctx: &Ctx) -> Result<f64> {
     let mut total = 0.0;
     if let Some(c) = data.calls.as_ref().filter(|c| c.has("handle_s")) {
-        let m = super::calls_masks(c, ctx.window, &ctx.cfg.calls);
+        let m = ctx.call_masks();
         total += Row::query(&c.frame, vec![col("handle_s").filter(m.answered).sum().alias("h")])?.n("h");
     }
     if let Some(t) = data.tickets.as_ref().filter(|t| t.has("handle_seconds") && t.has("solved_at")) {
-        let e = col("handle_seconds").filter(ctx.window.contains("solved_at")).sum().alias("h");
+        let e = col("handle_seconds").filter(ctx.within("solved_at")).sum().alias("h");
         total += Row::query(&t.frame, vec![e])?.n("h");
     }
     Ok(total)
@@ -263,7 +261,7 @@ fn cost(data: &Loaded, ctx: &Ctx, solved: Option<&MetricValue>, answered: Option
             let Some(a) = data.agent_time.as_ref().filter(|a| a.has("scheduled_seconds")) else {
                 return Ok(MetricValue::not_available(id, vec!["agent_time.scheduled_seconds".into()]));
             };
-            let e = col("scheduled_seconds").filter(ctx.window.contains("date")).sum().alias("s");
+            let e = col("scheduled_seconds").filter(ctx.within("date")).sum().alias("s");
             let hours = Row::query(&a.frame, vec![e])?.n("s") / 3600.0;
             (rate * hours, format!("per_agent_hour × {hours:.1} scheduled hours"))
         }

@@ -22,7 +22,25 @@ pub(crate) struct CallMasks {
 }
 
 pub(crate) fn masks(c: &Source, w: Window, cfg: &CallsSection) -> CallMasks {
-    let inb = w.contains("offered_at").and(col("inbound"));
+    masks_of(c, w.contains("offered_at"), cfg)
+}
+
+/// The masks as the columns `compute_with` made of them for a period (see
+/// super::PeriodMasks).
+pub(crate) fn period_masks() -> CallMasks {
+    let m = |name: &str| col(format!("{}{name}", super::MASK));
+    CallMasks {
+        offered: m("offered"),
+        answered: m("answered"),
+        abandoned: m("abandoned"),
+        short: m("short"),
+        ivr: m("ivr"),
+    }
+}
+
+/// The masks of the calls offered where `in_window` holds.
+pub(crate) fn masks_of(c: &Source, in_window: Expr, cfg: &CallsSection) -> CallMasks {
+    let inb = in_window.and(col("inbound"));
     // An abandon without a wait time cannot be called short: it counts as abandoned.
     // (fill_null: a null here would turn `not short` into null and drop the call.)
     let short = if c.has("wait_seconds") {
@@ -42,7 +60,7 @@ pub(crate) fn masks(c: &Source, w: Window, cfg: &CallsSection) -> CallMasks {
 
 pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
     let cfg = &ctx.cfg.calls;
-    let m = masks(c, ctx.window, cfg);
+    let m = period_masks();
     let mut e = vec![
         m.offered.clone().sum().alias("offered"),
         m.answered.clone().sum().alias("answered"),

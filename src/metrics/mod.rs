@@ -227,6 +227,80 @@ pub struct Ctx<'a> {
     pub breakdowns: bool,
 }
 
+/// The prefix of the mask columns `compute_with` adds to a period's frames.
+pub(crate) const MASK: &str = "__mask_";
+
+impl Ctx<'_> {
+    /// `column` in the period's window, as the mask column made once for the period
+    /// (see `add_masks`); null where `column` is, like `window.contains(column)`.
+    pub fn within(&self, column: &str) -> Expr {
+        col(format!("{MASK}{column}"))
+    }
+
+    /// The calls' masks of the period, as columns made once for it.
+    pub(crate) fn call_masks(&self) -> calls::CallMasks {
+        calls::period_masks()
+    }
+}
+
+/// The period's masks as columns of its frames: `window.contains(..)` of each time
+/// column the families filter on, and the calls' masks. Each was an expression that
+/// every query of every family evaluated again (polars compares without SIMD on stable
+/// Rust: a bit at a time), dozens of times a period. (The tickets' are made on the
+/// ticket family's rows, before `windowed`.)
+fn add_masks(win: &mut Loaded, w: &Window, cfg: &Config) -> Result<()> {
+    if let Some(s) = win.surveys.as_mut() {
+        with_masks(s, &["responded_at"], w)?;
+    }
+    if let Some(a) = win.agent_time.as_mut() {
+        with_masks(a, &["date"], w)?;
+    }
+    if let Some(c) = win.calls.as_mut() {
+        with_masks(c, &["offered_at"], w)?;
+        let m = calls::masks_of(c, col(format!("{MASK}offered_at")), &cfg.calls);
+        let named = [
+            ("offered", m.offered),
+            ("answered", m.answered),
+            ("abandoned", m.abandoned),
+            ("short", m.short),
+            ("ivr", m.ivr),
+        ];
+        let exprs: Vec<Expr> = named.into_iter().map(|(n, e)| e.alias(format!("{MASK}{n}"))).collect();
+        c.frame = c.frame.clone().lazy().with_columns(exprs).collect()?;
+    }
+    Ok(())
+}
+
+/// Adds the window mask of each of `columns` that `src` has.
+fn with_masks(src: &mut crate::load::Source, columns: &[&str], w: &Window) -> Result<()> {
+    for c in columns {
+        if !src.has(c) {
+            continue;
+        }
+        let mask = window_mask(&src.frame, c, w)?;
+        src.frame.with_column(mask.with_name(format!("{MASK}{c}").into()).into_column())?;
+    }
+    Ok(())
+}
+
+/// `window.contains(column)` of a frame, in one pass over its values (the validity is
+/// the column's: null where the time is). A column of another type goes through polars.
+fn window_mask(frame: &DataFrame, column: &str, w: &Window) -> Result<Series> {
+    let Ok(times) = frame.column(column)?.i64() else {
+        let df = frame.clone().lazy().select([w.contains(column).alias("m")]).collect()?;
+        return Ok(df.column("m")?.as_materialized_series().clone());
+    };
+    let chunks: Vec<polars_arrow::array::BooleanArray> = times
+        .downcast_iter()
+        .map(|arr| {
+            let values: polars_arrow::bitmap::Bitmap =
+                arr.values().iter().map(|v| *v >= w.start && *v < w.end).collect();
+            polars_arrow::array::BooleanArray::new(ArrowDataType::Boolean, values, arr.validity().cloned())
+        })
+        .collect();
+    Ok(BooleanChunked::from_chunk_iter(column.into(), chunks).into_series())
+}
+
 pub fn compute(data: &Loaded, cfg: &Config, period: &crate::period::Period, as_of: i64) -> Result<MetricSet> {
     compute_with(data, cfg, period, as_of, false, true)
 }
@@ -257,7 +331,12 @@ pub fn compute_with(
     // created or solved in it, calls offered, responses given) and, for the ticket
     // family, the tickets open at its start or end (backlog).
     let rows = data.tickets.as_ref().map(|t| ticket_rows(t, &ctx.window)).transpose()?;
-    let win = windowed(data, rows.as_ref(), &ctx.window)?;
+    // The ticket family reads `rows`, the others `win.tickets`, filtered from them
+    // (with their masks).
+    let rows =
+        rows.map(|mut r| with_masks(&mut r, &["created_at", "solved_at"], &ctx.window).map(|_| r)).transpose()?;
+    let mut win = windowed(data, rows.as_ref(), &ctx.window)?;
+    add_masks(&mut win, &ctx.window, cfg)?;
     if let Some(rows) = rows {
         let (m, b) = tickets::compute(&rows, &ctx)?;
         put(&mut found, m);
@@ -470,6 +549,21 @@ pub(crate) fn mean_value(id: &str, row: &Row, prefix: &str) -> MetricValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_mask_is_the_window_expression_nulls_included() {
+        // Both edges (start in, end out), a null time, in two chunks.
+        let w = Window { start: 10, end: 20 };
+        let mut times = Int64Chunked::new("t".into(), &[Some(9), Some(10), None, Some(19)]);
+        times.append(&Int64Chunked::new("t".into(), &[Some(20), None, Some(15)])).unwrap();
+        let frame = DataFrame::new(7, vec![times.into_series().into_column()]).unwrap();
+        let mask = window_mask(&frame, "t", &w).unwrap();
+        let got: Vec<Option<bool>> = mask.bool().unwrap().iter().collect();
+        assert_eq!(got, [Some(false), Some(true), None, Some(true), Some(false), None, Some(true)]);
+        let expected = frame.lazy().select([w.contains("t").alias("m")]).collect().unwrap();
+        let expected: Vec<Option<bool>> = expected.column("m").unwrap().bool().unwrap().iter().collect();
+        assert_eq!(got, expected);
+    }
 
     fn xs(frame: DataFrame) -> Vec<i32> {
         frame.column("x").unwrap().i32().unwrap().into_no_null_iter().collect()

@@ -16,7 +16,7 @@ fn csat_masks(s: &Source, ctx: &Ctx) -> (Expr, Expr, Expr) {
     let tpos = tmin + (sv.csat_positive_min - sv.csat_min) * (tmax - tmin) / (sv.csat_max - sv.csat_min);
     let foreign = if s.has("foreign_scale") { col("foreign_scale").eq(lit(1.0)) } else { lit(false) };
     let pick = |a: f64, b: f64| when(foreign.clone()).then(lit(b)).otherwise(lit(a));
-    let any = ctx.window.contains("responded_at").and(super::code_is("kind", "csat")).and(col("score").is_not_null());
+    let any = ctx.within("responded_at").and(super::code_is("kind", "csat")).and(col("score").is_not_null());
     let valid =
         any.clone().and(col("score").gt_eq(pick(sv.csat_min, tmin))).and(col("score").lt_eq(pick(sv.csat_max, tmax)));
     let positive = valid.clone().and(col("score").gt_eq(pick(sv.csat_positive_min, tpos)));
@@ -25,7 +25,7 @@ fn csat_masks(s: &Source, ctx: &Ctx) -> (Expr, Expr, Expr) {
 
 fn ces_masks(ctx: &Ctx) -> (Expr, Expr, Expr) {
     let sv = &ctx.cfg.surveys;
-    let any = ctx.window.contains("responded_at").and(super::code_is("kind", "ces")).and(col("score").is_not_null());
+    let any = ctx.within("responded_at").and(super::code_is("kind", "ces")).and(col("score").is_not_null());
     let valid = any.clone().and(col("score").gt_eq(lit(sv.ces_min))).and(col("score").lt_eq(lit(sv.ces_max)));
     let agree = if sv.ces_higher_is_easier {
         valid.clone().and(col("score").gt_eq(lit(sv.ces_agree_min)))
@@ -38,8 +38,7 @@ fn ces_masks(ctx: &Ctx) -> (Expr, Expr, Expr) {
 pub fn compute(s: &Source, data: &Loaded, ctx: &Ctx) -> Result<(Vec<MetricValue>, Vec<Breakdown>)> {
     let (csat_any, csat_ok, csat_pos) = csat_masks(s, ctx);
     let (ces_any, ces_ok, ces_agree) = ces_masks(ctx);
-    let nps_any =
-        ctx.window.contains("responded_at").and(super::code_is("kind", "nps")).and(col("score").is_not_null());
+    let nps_any = ctx.within("responded_at").and(super::code_is("kind", "nps")).and(col("score").is_not_null());
     let nps_ok = nps_any.clone().and(col("score").gt_eq(lit(0.0))).and(col("score").lt_eq(lit(10.0)));
     let mut e = vec![
         csat_ok.clone().sum().alias("csat_n"),
@@ -121,7 +120,7 @@ fn response_rate(s: &Source, data: &Loaded, ctx: &Ctx) -> Result<MetricValue> {
     if !s.has("ticket_id") || !t.has(ANSWERED) {
         return Ok(MetricValue::not_available(id, vec!["surveys.ticket_id".into()]));
     }
-    let solved = ctx.window.contains("solved_at");
+    let solved = ctx.within("solved_at");
     let row = Row::query(
         &t.frame,
         vec![solved.clone().sum().alias("solved"), solved.and(col(ANSWERED)).sum().alias("answered")],

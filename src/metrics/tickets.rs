@@ -37,7 +37,7 @@ fn sla_masks(
     let dur = col(if business { format!("{duration}_bs") } else { format!("{duration}_s") });
     let age = col(if business { "age_asof_bs" } else { "age_asof_s" });
     let target = target_expr(targets);
-    let considered = ctx.window.contains("created_at").and(target.clone().is_not_null());
+    let considered = ctx.within("created_at").and(target.clone().is_not_null());
     let computed = when(dur.clone().is_not_null()).then(dur.lt_eq(target.clone())).otherwise(age.lt_eq(target));
     let met = if export_flag && t.has("sla_breached") {
         when(col("sla_breached").is_not_null()).then(col("sla_breached").not()).otherwise(computed)
@@ -65,8 +65,8 @@ fn sla_available(t: &Source, ctx: &Ctx, targets: &BTreeMap<String, f64>, column:
 
 pub fn compute(t: &Source, ctx: &Ctx) -> Result<(Vec<MetricValue>, Vec<Breakdown>)> {
     let w = ctx.window;
-    let created = w.contains("created_at");
-    let solved = w.contains("solved_at");
+    let created = ctx.within("created_at");
+    let solved = ctx.within("solved_at");
     let has = |c: &str| t.has(c);
     let mut e = vec![created.clone().sum().alias("created")];
     if has("first_response_at") {
@@ -271,7 +271,7 @@ fn channel_mix(t: &Source, ctx: &Ctx, total: f64) -> Result<Breakdown> {
     if !t.has("channel") {
         return Ok(Breakdown::not_available("channel_mix", "channel", vec!["tickets.channel".into()]));
     }
-    let created = ctx.window.contains("created_at");
+    let created = ctx.within("created_at");
     let rows = grouped(&t.frame, col("channel"), vec![created.sum().alias("n")])?
         .into_iter()
         .filter(|(_, r)| r.n("n") > 0.0)

@@ -33,10 +33,10 @@ pub fn compute(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
     // The customers' codes are dense: one bit each.
     let mut seen = Vec::new();
     if let Some(t) = t {
-        mark(&t.frame, ctx.window.contains("created_at"), &mut seen)?;
+        mark(&t.frame, ctx.within("created_at"), &mut seen)?;
     }
     if let Some(c) = c {
-        let m = super::calls_masks(c, ctx.window, &ctx.cfg.calls);
+        let m = ctx.call_masks();
         mark(&c.frame, m.offered, &mut seen)?;
     }
     let n: u32 = seen.iter().map(|w| w.count_ones()).sum();
