@@ -161,12 +161,13 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
         args.templates.clone().or_else(|| plan.config.report.templates.as_ref().map(|t| plan.base_dir.join(t)));
     let template_set = render::TemplateSet::load(template_dir.as_deref())?;
     let strings = template_set.strings(lang)?;
-    let data = load_stage(&plan)?;
-    // The input files are hashed for the manifest on a thread of their own while the
-    // metrics are computed (hundreds of MB for a large export).
+    // The input files are hashed for the manifest (hundreds of MB for a large export) in
+    // the background from the start, when a core would otherwise be idle (the load's and
+    // the derived columns' single-threaded stretches, the rendering), instead of taking
+    // a share of the cores from the metrics.
     let files = input_files(&plan);
-    let paths: Vec<PathBuf> = files.iter().map(|(_, _, p)| p.clone()).collect();
-    let hashing = std::thread::spawn(move || paths.iter().map(|p| manifest::sha256_file(p)).collect::<Vec<_>>());
+    let hashing = manifest::BackgroundHashes::start(files.iter().map(|(_, _, p)| p.clone()).collect());
+    let data = load_stage(&plan)?;
     progress.stage("compute");
     let sets = Sets::compute(&data, &plan)?;
     // The drivers need the loaded data only: found side by side with the comparisons
@@ -204,7 +205,7 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     );
     let chart_data = ChartInputs { comparisons: &comparisons, drivers: &drivers, workload, sets: &sets, daily };
     let (charts, sparklines) = charts_stage(&staging.charts_dir(), &plan, &chart_data, &fmt)?;
-    let hashes = hashing.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+    let hashes = hashing.finish();
     let hashed: Vec<_> = files.iter().zip(hashes).map(|((name, spec, path), h)| (*name, *spec, path, h)).collect();
     let manifest = manifest_stage(&plan, &data, lang, args.email || args.send, command, &template_set, hashed)?;
     let report = render::Report {

@@ -62,6 +62,99 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The SHA-256 of several files, worked on in the background by a thread at the lowest
+/// priority, which runs when a core would otherwise be idle, and finished by the caller
+/// (at its own priority) when it needs them: the work is one state behind a lock, taken
+/// a MiB at a time by whichever thread holds it. A host kept busy by other processes
+/// then delays the report by no more than hashing at the end would.
+pub struct BackgroundHashes {
+    state: std::sync::Arc<std::sync::Mutex<HashWork>>,
+    /// Set when the caller takes over: the background thread then stops taking steps
+    /// (it would hold the lock at its low priority while the caller waits).
+    taken: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    worker: std::thread::JoinHandle<()>,
+}
+
+/// The files still to hash, the one being hashed, and the results so far.
+struct HashWork {
+    paths: std::collections::VecDeque<std::path::PathBuf>,
+    current: Option<(std::path::PathBuf, std::fs::File, Sha256, u64)>,
+    done: Vec<Result<(u64, String)>>,
+    buf: Vec<u8>,
+}
+
+impl HashWork {
+    /// Hashes the next MiB; false when every file is done.
+    fn step(&mut self) -> bool {
+        use std::io::Read;
+        let Some((path, file, hasher, size)) = self.current.as_mut() else {
+            let Some(path) = self.paths.pop_front() else { return false };
+            match std::fs::File::open(&path) {
+                Ok(file) => self.current = Some((path, file, Sha256::new(), 0)),
+                Err(e) => self.done.push(Err(e).with_context(|| format!("failed to read `{}`", path.display()))),
+            }
+            return true;
+        };
+        match file.read(&mut self.buf) {
+            Ok(0) => {
+                let (_, _, hasher, size) = self.current.take().expect("a file being hashed");
+                self.done.push(Ok((size, hex(&hasher.finalize()))));
+            }
+            Ok(n) => {
+                *size += n as u64;
+                hasher.update(&self.buf[..n]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                let err = Err(e).with_context(|| format!("failed to read `{}`", path.display()));
+                self.current = None;
+                self.done.push(err);
+            }
+        }
+        true
+    }
+}
+
+impl BackgroundHashes {
+    /// Starts hashing `paths` in the background.
+    pub fn start(paths: Vec<std::path::PathBuf>) -> Self {
+        let state = std::sync::Arc::new(std::sync::Mutex::new(HashWork {
+            paths: paths.into(),
+            current: None,
+            done: Vec::new(),
+            buf: vec![0u8; 1 << 20],
+        }));
+        let taken = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (shared, stop) = (state.clone(), taken.clone());
+        let worker = std::thread::spawn(move || {
+            lowest_priority();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                && shared.lock().unwrap_or_else(|e| e.into_inner()).step()
+            {}
+        });
+        BackgroundHashes { state, taken, worker }
+    }
+
+    /// Each file's (size, SHA-256), in the order given: what is left is hashed here.
+    pub fn finish(self) -> Vec<Result<(u64, String)>> {
+        self.taken.store(true, std::sync::atomic::Ordering::Relaxed);
+        while self.state.lock().unwrap_or_else(|e| e.into_inner()).step() {}
+        self.worker.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        std::mem::take(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()).done)
+    }
+}
+
+/// The calling thread at the lowest scheduling priority (nice 19) where the system
+/// allows it; otherwise it stays as it is.
+fn lowest_priority() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::process::nice(19);
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// SHA-256 of a file, streamed.
 pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
     use std::io::Read;
@@ -77,7 +170,7 @@ pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
         size += n as u64;
         h.update(&buf[..n]);
     }
-    Ok((size, h.finalize().iter().map(|b| format!("{b:02x}")).collect()))
+    Ok((size, hex(&h.finalize())))
 }
 
 /// The config as csreport understood it (defaults filled, keys in a fixed order): two
@@ -132,5 +225,47 @@ impl Manifest {
     pub fn read(path: &Path) -> Result<Manifest> {
         let text = std::fs::read_to_string(path).with_context(|| format!("failed to read `{}`", path.display()))?;
         serde_json::from_str(&text).with_context(|| format!("`{}` is not a csreport manifest", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_hashes_are_each_files_sha256_in_order_errors_included() {
+        let dir = tempfile::tempdir().unwrap();
+        // Empty, under a step, over two steps (1 MiB each), missing.
+        let big: Vec<u8> = (0..(2 << 20) + 17).map(|i| (i % 251) as u8).collect();
+        let files: [(&str, Option<&[u8]>); 4] =
+            [("empty", Some(b"")), ("abc", Some(b"abc")), ("big", Some(&big)), ("missing", None)];
+        let mut paths = Vec::new();
+        for (name, bytes) in files {
+            let p = dir.path().join(name);
+            if let Some(b) = bytes {
+                std::fs::write(&p, b).unwrap();
+            }
+            paths.push(p);
+        }
+        // Whether the background thread or the caller does the work, the same results.
+        for wait in [false, true] {
+            let hashes = BackgroundHashes::start(paths.clone());
+            if wait {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            let got = hashes.finish();
+            assert_eq!(got.len(), 4);
+            assert_eq!(
+                got[0].as_ref().unwrap(),
+                &(0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".to_string())
+            );
+            assert_eq!(
+                got[1].as_ref().unwrap(),
+                &(3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".to_string())
+            );
+            assert_eq!(got[2].as_ref().unwrap(), &(big.len() as u64, sha256_hex(&big)));
+            assert_eq!(got[2].as_ref().unwrap(), &sha256_file(&paths[2]).unwrap());
+            assert!(got[3].as_ref().unwrap_err().to_string().contains("missing"));
+        }
     }
 }
