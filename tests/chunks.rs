@@ -182,3 +182,40 @@ fn blank_lines_in_any_block_are_no_rows() {
     assert_eq!(ids.get(40_000), Some("1040000"));
     assert_eq!(ids.null_count(), 0);
 }
+
+#[test]
+fn a_quote_free_later_block_is_checked_from_its_split() {
+    // No quote anywhere: every block after the first is checked from the split's own
+    // counts (ShapeCheck::account). Two blank lines before every 40,000th row; short
+    // rows in the second and third blocks; then a ragged row in the third.
+    let (short, later_short, bad) = (250_000, 420_000, 450_000);
+    let rows = |ragged: bool| {
+        write_csv(2.5, move |r, f, _| {
+            if r % 40_000 == 0 {
+                f[0] = format!("\n\r\n{}", f[0]);
+            }
+            if r == short || r == later_short {
+                f.truncate(3);
+            }
+            if ragged && r == bad {
+                f.push("extra".into());
+            }
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, n) = rows(false);
+    assert!(!csv.contains('"'));
+    let t = load(dir.path(), csv.as_bytes(), None).unwrap().tickets.unwrap();
+    let found: Vec<(&str, u64, u64)> =
+        t.meta.issues.iter().map(|i| (i.column.as_str(), i.count, i.first_row)).collect();
+    assert_eq!(found, vec![("(row)", 2, short as u64 + 1)]);
+    assert_eq!(t.meta.rows_read, n as u64);
+    let reasons = csreport::labels::text(t.frame.column("reason").unwrap()).unwrap();
+    assert_eq!((reasons.get(short), reasons.get(short + 1), reasons.get(later_short)), (None, Some("x"), None));
+    // The header, the rows before it, and 2 blank lines before each of rows 0, 40,000,
+    // …, 440,000 (12 of them).
+    let (csv, _) = rows(true);
+    let e = format!("{:#}", load(dir.path(), csv.as_bytes(), None).err().expect("a ragged row"));
+    let (row, line) = (bad + 1, 1 + bad + 1 + 2 * 12);
+    assert!(e.contains(&format!("row {row} (line {line}) has 6 fields, the header has 5")), "{e}");
+}

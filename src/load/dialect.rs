@@ -205,6 +205,36 @@ impl ShapeCheck {
         Ok((record_start, header_end))
     }
 
+    /// Whether the header has been read.
+    pub fn has_header(&self) -> bool {
+        self.header.is_some()
+    }
+
+    /// Takes in a block of whole records without a quote that `load::fields` split
+    /// without this check reading it (`seen`: its parts in order), with the findings
+    /// `feed` would have made: the same error for a record with more fields than the
+    /// header, the same short rows, the lines counted on.
+    pub fn account(&mut self, parts: &[(&crate::load::fields::Seen, usize)]) -> Result<()> {
+        let h = self.header.expect("the header is read before a block is accounted");
+        for (seen, records) in parts {
+            if let Some((record, line, fields)) = seen.too_long {
+                bail!(
+                    "row {} (line {}) has {fields} fields, the header has {h}: check the separator and that values containing `{}` are quoted",
+                    self.shape.records + record + 1,
+                    self.line + line,
+                    self.sep as char
+                );
+            }
+            if self.shape.first_short.is_none() {
+                self.shape.first_short = seen.first_short;
+            }
+            self.shape.short_rows.extend(seen.short.iter().map(|r| self.shape.records + r));
+            self.shape.records += records;
+            self.line += seen.lines;
+        }
+        Ok(())
+    }
+
     /// The header's column names (empty until it is read).
     pub fn names(&self) -> &[String] {
         &self.names

@@ -3,7 +3,9 @@
 //! here, without text in between.
 //!
 //! The text given is whole records already checked by `dialect::ShapeCheck` (quotes
-//! closed, no record with more fields than the header), so splitting cannot fail. The
+//! closed, no record with more fields than the header), so splitting cannot fail; or a
+//! block without a quote, whose shape the split reports (`Seen`: each line a record or
+//! blank, fields counted) for the check to judge after (`ShapeCheck::account`). The
 //! rules:
 //! - a blank line (nothing but `\r`) is no record;
 //! - an unquoted field is its bytes as they are (no trimming), the last field of a line
@@ -39,10 +41,24 @@ pub struct Typed {
     pub unread: BadValues,
 }
 
+/// What the split saw of a block's shape, on its lines without a quote (all of a
+/// quote-free block's): lines (blank ones included), the records with fewer fields than
+/// the header (from 0) and the first one's count, and the first record with more
+/// (record, line from 0, fields). `dialect::ShapeCheck::account` makes its findings
+/// from these, for a block it did not read itself.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Seen {
+    pub lines: usize,
+    pub short: Vec<usize>,
+    pub first_short: Option<usize>,
+    pub too_long: Option<(usize, usize, usize)>,
+}
+
 /// The records of one block: how many, the kept text columns as a frame, and the typed
 /// columns.
 pub struct Chunk {
     pub rows: usize,
+    pub seen: Seen,
     /// On a file's first chunk, about how many rows the file has (to size the arrays
     /// that gather them once, not by doubling).
     pub expected_rows: Option<usize>,
@@ -107,7 +123,8 @@ impl Fields {
                 _ => Sink::Text(MutableBinaryViewArray::with_capacity(self.rows_hint)),
             })
             .collect();
-        let rows = self.split(text, &mut sinks);
+        let mut seen = Seen::default();
+        let rows = self.split(text, &mut sinks, &mut seen);
         self.rows_hint = rows + rows / 16;
         let mut columns = Vec::new();
         let mut typed = Vec::new();
@@ -133,7 +150,7 @@ impl Fields {
                 }),
             }
         }
-        Ok(Chunk { rows, expected_rows: None, text: DataFrame::new(rows, columns)?, typed })
+        Ok(Chunk { rows, seen, expected_rows: None, text: DataFrame::new(rows, columns)?, typed })
     }
 
     /// A value for field `field` of record `row`.
@@ -170,7 +187,7 @@ impl Fields {
     }
 
     /// Splits the records of `text` into `sinks`; returns how many there were.
-    fn split(&mut self, text: &str, sinks: &mut [Sink]) -> usize {
+    fn split(&mut self, text: &str, sinks: &mut [Sink], seen: &mut Seen) -> usize {
         let b = text.as_bytes();
         let (sep, quote) = (self.sep, self.quote);
         let mut row = 0usize;
@@ -186,6 +203,7 @@ impl Fields {
             if next_quote.is_none_or(|q| q >= line_end) {
                 let line = &text[pos..line_end];
                 pos = line_end + 1;
+                seen.lines += 1;
                 if line.bytes().all(|c| c == b'\r') {
                     continue;
                 }
@@ -197,7 +215,14 @@ impl Fields {
                     start = at + 1;
                 }
                 self.put(sinks, field, row, unquoted(&line[start..]));
-                self.rest(sinks, row, field + 1);
+                let fields = field + 1;
+                if fields < self.width {
+                    seen.short.push(row);
+                    seen.first_short.get_or_insert(fields);
+                } else if fields > self.width && seen.too_long.is_none() {
+                    seen.too_long = Some((row, seen.lines - 1, fields));
+                }
+                self.rest(sinks, row, fields);
                 row += 1;
                 continue;
             }

@@ -504,7 +504,7 @@ impl<'p> Typer<'p> {
     /// Types the rows of `raw`, the input's rows `offset..` (`file_columns`: all of the
     /// file's columns, for messages; `raw` has those the profile reads).
     fn chunk(&mut self, chunk: fields::Chunk, offset: usize, file_columns: &[String]) -> Result<()> {
-        let fields::Chunk { text: raw, typed: pretyped, rows: height, expected_rows } = chunk;
+        let fields::Chunk { text: raw, typed: pretyped, rows: height, expected_rows, .. } = chunk;
         let raw = &raw;
         let Typer {
             name,
@@ -1848,6 +1848,7 @@ impl RawFile {
                 *next = (to < *height && text.height() > 0).then_some(to);
                 Ok(Some(fields::Chunk {
                     rows: text.height(),
+                    seen: Default::default(),
                     expected_rows: (from == 0).then_some(*height),
                     text,
                     typed: Vec::new(),
@@ -2100,7 +2101,15 @@ impl CsvStream {
             };
             let check = self.check.as_mut().expect("started");
             let records_before = check.records();
-            let (end, header_end) = check.feed(&text, last)?;
+            // A block of whole lines without a quote, past the header: each line is a
+            // record (or blank), so the split counts their fields and the check takes
+            // its findings from those counts (`account`) instead of a pass of its own
+            // over the block (4% of W1's CPU).
+            let quote_free = self.fields.is_some()
+                && check.has_header()
+                && (last || text.ends_with('\n'))
+                && memchr::memchr(self.quote, text.as_bytes()).is_none();
+            let (end, header_end) = if quote_free { (text.len(), None) } else { check.feed(&text, last)? };
             let start = match header_end {
                 Some(h) => {
                     let (wanted, direct) = (&self.wanted, &self.direct);
@@ -2131,10 +2140,9 @@ impl CsvStream {
                 self.carry = unfinished.to_string();
             }
             self.done = last;
-            if rows == 0 && !(last && self.chunks == 0) {
+            if rows == 0 && !quote_free && !(last && self.chunks == 0) {
                 continue;
             }
-            self.chunks += 1;
             let (Some(fields), helper) = (&mut self.fields, &mut self.helper) else {
                 bail!("the file is empty: expected a header line");
             };
@@ -2153,6 +2161,18 @@ impl CsvStream {
                 }
                 None => (fields.chunk(body)?, None),
             };
+            if quote_free {
+                let check = self.check.as_mut().expect("started");
+                let mut parts = vec![(&chunk.seen, chunk.rows)];
+                parts.extend(second.as_ref().map(|s| (&s.seen, s.rows)));
+                check.account(&parts)?;
+                let rows = chunk.rows + second.as_ref().map_or(0, |s| s.rows);
+                if rows == 0 && !(last && self.chunks == 0) {
+                    self.spare = text.into_bytes();
+                    continue;
+                }
+            }
+            self.chunks += 1;
             if self.chunks == 1 && end > start {
                 // The file's size over this block's bytes per row, and a little more.
                 let rows = chunk.rows + second.as_ref().map_or(0, |s| s.rows);
