@@ -247,20 +247,36 @@ pub fn prepare(data: &mut Loaded, cfg: &Config, as_of: i64) -> Result<()> {
     if let Some(c) = data.calls.as_mut() {
         inbound(c)?;
     }
-    repeat_contacts(data, cfg)?;
-    // Tickets and calls side by side (each is mostly single-threaded work).
-    let (tickets, calls) = (&mut data.tickets, &mut data.calls);
-    std::thread::scope(|scope| -> Result<()> {
-        let calls = scope.spawn(|| calls.as_mut().map_or(Ok(()), |c| prepare_calls(c, tz)));
-        if let Some(t) = tickets.as_mut() {
-            prepare_tickets(t, cfg, tz, hours.as_ref(), as_of)?;
-        }
-        calls.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+    // The calls' own columns and the responses' links to their tickets need none of the
+    // repeat contacts: they are made on the repeat calls' thread once it is done (the
+    // repeat contacts, over tickets and calls, take it twice as long), instead of on
+    // one core after. (Responses made from tickets' ratings are added later, so the
+    // link waits for them when there are any.)
+    let (call_columns, early_link) = repeat_contacts(data, cfg, |data: &Loaded| -> Result<_> {
+        let columns = data.calls.as_ref().map(|c| calls_columns(c, tz)).transpose()?;
+        let link = match (&data.surveys, &data.tickets) {
+            (Some(s), Some(t)) if s.has("ticket_id") && !ratings_become_responses(t) => {
+                Some(SurveyTickets::find(s, t)?)
+            }
+            _ => None,
+        };
+        Ok((columns, link))
     })?;
+    if let (Some(c), Some(columns)) = (data.calls.as_mut(), call_columns) {
+        for column in columns {
+            add(&mut c.frame, column)?;
+        }
+    }
+    if let Some(t) = data.tickets.as_mut() {
+        prepare_tickets(t, cfg, tz, hours.as_ref(), as_of)?;
+    }
     ticket_csat_as_responses(data, cfg)?;
     if let (Some(s), Some(t)) = (data.surveys.as_mut(), data.tickets.as_mut()) {
         if s.has("ticket_id") {
-            let link = SurveyTickets::find(s, t)?;
+            let link = match early_link {
+                Some(link) => link,
+                None => SurveyTickets::find(s, t)?,
+            };
             link_surveys(s, t, &link.ticket_of)?;
             let flags = BooleanChunked::from_iter_values(super::surveys::ANSWERED.into(), link.answered.into_iter());
             add(&mut t.frame, flags.into_series())?;
@@ -362,16 +378,23 @@ fn prepare_tickets(t: &mut Source, cfg: &Config, tz: Tz, hours: Option<&WeekHour
     Ok(())
 }
 
-fn prepare_calls(c: &mut Source, tz: Tz) -> Result<()> {
+/// The calls' derived columns: handle time, and the weekday and hour offered.
+fn calls_columns(c: &Source, tz: Tz) -> Result<Vec<Series>> {
+    let mut out = Vec::new();
     if c.has("talk_seconds") {
         let part = |n: &str| if c.has(n) { col(n).fill_null(lit(0.0)) } else { lit(0.0) };
         let handle = col("talk_seconds") + part("hold_seconds") + part("acw_seconds");
-        add_exprs(&mut c.frame, vec![handle.alias("handle_s")])?;
+        let df = c.frame.clone().lazy().select([handle.alias("handle_s")]).collect()?;
+        out.push(df.column("handle_s")?.as_materialized_series().clone());
     }
     let (wd, hr) = weekday_hour(c.frame.column("offered_at")?.i64()?, tz);
-    add(&mut c.frame, wd)?;
-    add(&mut c.frame, hr)?;
-    Ok(())
+    out.extend([wd, hr]);
+    Ok(out)
+}
+
+/// Whether the tickets' ratings are added to the responses (`ticket_csat_as_responses`).
+fn ratings_become_responses(t: &Source) -> bool {
+    t.has("csat_score") && t.has("solved_at")
 }
 
 /// `inbound` on calls: the direction says so, or there is none.
@@ -391,12 +414,20 @@ fn inbound(c: &mut Source) -> Result<()> {
 /// `repeat_contact` on tickets (same customer and reason, ticket or inbound call, within
 /// repeat_contact_days) and `repeat_call` on calls (same customer, inbound call, within
 /// repeat_call_days).
-fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
+///
+/// `beside` is other work, done on the repeat calls' thread once they are found; its
+/// result is returned.
+fn repeat_contacts<R: Send>(
+    data: &mut Loaded,
+    cfg: &Config,
+    beside: impl FnOnce(&Loaded) -> Result<R> + Send,
+) -> Result<R> {
     let day = 86_400_000.0;
+    let view: &Loaded = data;
     let (call_window, contact_window) =
         ((cfg.metrics.repeat_call_days * day) as i64, (cfg.metrics.repeat_contact_days * day) as i64);
-    let calls = data.calls.as_ref().filter(|c| c.has("customer_id"));
-    let tickets = data.tickets.as_ref().filter(|t| t.has("customer_id"));
+    let calls = view.calls.as_ref().filter(|c| c.has("customer_id"));
+    let tickets = view.tickets.as_ref().filter(|t| t.has("customer_id"));
     // Customer codes in two halves side by side: the tickets' and the first calls', and
     // the other calls' (as many contacts as the first half), whose codes are then
     // translated (one lookup per distinct caller, not per call).
@@ -463,12 +494,13 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
         _ => None,
     };
     // The two are independent: side by side.
-    let (repeat_call, repeat_contact) = std::thread::scope(|scope| -> Result<_> {
-        let calls = scope.spawn(|| {
-            call_customers
+    let (repeat_call, repeat_contact, beside) = std::thread::scope(|scope| -> Result<_> {
+        let calls = scope.spawn(|| -> Result<_> {
+            let repeat = call_customers
                 .as_ref()
                 .map(|(cust, at)| followed_within(cust, None, at, n_customers, call_window))
-                .transpose()
+                .transpose()?;
+            Ok((repeat, beside(view)?))
         });
         let contact = contacts
             .as_ref()
@@ -478,7 +510,8 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
                 Ok(rep)
             })
             .transpose()?;
-        Ok((calls.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?, contact))
+        let (repeat, beside) = calls.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        Ok((repeat, contact, beside))
     })?;
     if let (Some(rep), Some(c)) = (repeat_call, data.calls.as_mut()) {
         add(&mut c.frame, Series::new("repeat_call".into(), rep))?;
@@ -492,13 +525,13 @@ fn repeat_contacts(data: &mut Loaded, cfg: &Config) -> Result<()> {
     if let (Some(codes), Some(c)) = (call_codes, data.calls.as_mut()) {
         add(&mut c.frame, codes)?;
     }
-    Ok(())
+    Ok(beside)
 }
 
 /// tickets.csat_score becomes CSAT responses at the ticket's solved_at (rescaled onto
 /// the survey scale when asked), marked `from_ticket`.
 fn ticket_csat_as_responses(data: &mut Loaded, cfg: &Config) -> Result<()> {
-    let Some(t) = data.tickets.as_ref().filter(|t| t.has("csat_score") && t.has("solved_at")) else {
+    let Some(t) = data.tickets.as_ref().filter(|t| ratings_become_responses(t)) else {
         if let Some(s) = data.surveys.as_mut() {
             add_exprs(&mut s.frame, vec![lit(false).alias("from_ticket")])?;
         }
