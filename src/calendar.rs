@@ -94,8 +94,9 @@ impl BusinessClock {
         BusinessClock { starts, open, before }
     }
 
-    /// Open ms from the clock's first day to `t` (clamped to the clock's span).
-    fn cumulative(&self, t: i64) -> i64 {
+    /// Open ms from the clock's first day to `t` (clamped to the clock's span): the open
+    /// time between two instants is the difference of theirs (`seconds_between`).
+    pub fn cumulative(&self, t: i64) -> i64 {
         let n = self.open.len();
         if n == 0 || t <= self.starts[0] {
             return 0;
