@@ -1077,12 +1077,20 @@ fn already_clean(ca: &StringChunked, tokens: &[String]) -> bool {
         (Some(a), Some(z)) => !a.is_whitespace() && !z.is_whitespace() && !tokens.iter().any(|t| t == v),
         _ => false,
     };
+    // The null tokens' lengths as bits: a value of another length is no token, told by
+    // one shift instead of a comparison per token (this runs over every text value).
+    let (mut lengths, mut long) = (0u64, false);
+    for t in tokens {
+        match t.len() {
+            n @ 0..64 => lengths |= 1 << n,
+            _ => long = true,
+        }
+    }
+    let token_length = |n: usize| if n < 64 { lengths >> n & 1 == 1 } else { long };
     ca.downcast_iter().all(|arr| {
         crate::views::chunk_values(arr).flatten().all(|v| match v.ends() {
             None => false,
-            Some((first, last))
-                if !first.is_ascii() || !last.is_ascii() || tokens.iter().any(|t| t.len() == v.len()) =>
-            {
+            Some((first, last)) if !first.is_ascii() || !last.is_ascii() || token_length(v.len()) => {
                 clean_text(v.text())
             }
             Some((first, last)) => !(first as char).is_whitespace() && !(last as char).is_whitespace(),
@@ -2241,6 +2249,11 @@ mod tests {
         let tokens_long = vec!["(no value given)".to_string()];
         let ca = StringChunked::new("c".into(), &[Some("(no value given)")]);
         assert!(!already_clean(&ca, &tokens_long));
+        // A token of 64 bytes or more (past the lengths' bits).
+        let very_long = "x".repeat(70);
+        let ca = StringChunked::new("c".into(), &[Some("ok"), Some(very_long.as_str())]);
+        assert!(!already_clean(&ca, std::slice::from_ref(&very_long)));
+        assert!(already_clean(&ca, &["y".repeat(70)]));
         assert!(clean(&[Some("é"), Some("Réseau"), Some("日本語のテキストの値です")]));
         // Several chunks and a slice: validity and views stay aligned.
         let mut ca = StringChunked::new("c".into(), &[Some("ok"), None]);
