@@ -78,7 +78,7 @@ pub struct Fields {
     /// The kept columns' names, and which are typed here (as which canonical column, of
     /// which kind).
     names: Vec<(String, Option<(&'static str, Kind)>)>,
-    nulls: Vec<String>,
+    nulls: parse::Nulls,
     clock: LocalClock,
     /// Records in the block before: the next block's arrays are made that size at once.
     rows_hint: usize,
@@ -105,7 +105,7 @@ impl Fields {
                 })
             })
             .collect();
-        Fields { sep, quote, width: header.len(), slot_of, names, nulls, clock, rows_hint: 0 }
+        Fields { sep, quote, width: header.len(), slot_of, names, nulls: parse::Nulls::new(nulls), clock, rows_hint: 0 }
     }
 
     /// The kept columns of the records in `text`.
@@ -162,14 +162,16 @@ impl Fields {
                 Some(v) => arr.push_value(v),
                 None => arr.push_null(),
             },
-            Sink::Timestamp(out, unread) => out.push(value.and_then(|v| parse::cell(v, &self.nulls)).and_then(|t| {
-                let r = parse::timestamp(t, &mut self.clock);
-                if r.is_none() {
-                    unread.note(row, t);
-                }
-                r
-            })),
-            Sink::Number(out, unread) => out.push(value.and_then(|v| parse::cell(v, &self.nulls)).and_then(|t| {
+            Sink::Timestamp(out, unread) => {
+                out.push(value.and_then(|v| parse::cell_in(v, &self.nulls)).and_then(|t| {
+                    let r = parse::timestamp(t, &mut self.clock);
+                    if r.is_none() {
+                        unread.note(row, t);
+                    }
+                    r
+                }))
+            }
+            Sink::Number(out, unread) => out.push(value.and_then(|v| parse::cell_in(v, &self.nulls)).and_then(|t| {
                 let r = parse::number(t);
                 if r.is_none() {
                     unread.note(row, t);
