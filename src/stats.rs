@@ -76,23 +76,39 @@ pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> Option<f64> {
     if a.is_empty() || b.is_empty() {
         return None;
     }
-    let mut all: Vec<(f64, bool)> = a.iter().map(|x| (*x, true)).chain(b.iter().map(|x| (*x, false))).collect();
-    // The order within a run of equal values does not matter (they share their rank):
-    // an unstable sort.
-    all.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
-    let n = all.len();
-    let (mut r1, mut ties, mut i) = (0.0, 0.0, 0);
-    while i < n {
-        let mut j = i;
-        while j + 1 < n && all[j + 1].0 == all[i].0 {
-            j += 1;
+    // Each sample in ascending order (the metrics' samples come sorted: a sample is
+    // compared twice, with the previous and the year-ago period), then both walked
+    // together run by run of equal values, which share their average rank.
+    fn ascending(x: &[f64]) -> std::borrow::Cow<'_, [f64]> {
+        if x.is_sorted_by(|p, q| p.total_cmp(q).is_le()) {
+            std::borrow::Cow::Borrowed(x)
+        } else {
+            let mut v = x.to_vec();
+            v.sort_unstable_by(f64::total_cmp);
+            std::borrow::Cow::Owned(v)
         }
-        // Ranks i+1 ..= j+1 share their average.
-        let rank = (i + j) as f64 / 2.0 + 1.0;
-        let t = (j - i + 1) as f64;
-        ties += t * t * t - t;
-        r1 += rank * all[i..=j].iter().filter(|x| x.1).count() as f64;
-        i = j + 1;
+    }
+    let (a, b) = (ascending(a), ascending(b));
+    let (mut r1, mut ties) = (0.0, 0.0);
+    let (mut i, mut j, mut before) = (0usize, 0usize, 0usize);
+    while i < a.len() || j < b.len() {
+        // The next value, and whether it is `a`'s.
+        let (v, from_a) = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x.total_cmp(y).is_le() => (*x, true),
+            (Some(x), None) => (*x, true),
+            (_, Some(y)) => (*y, false),
+            (None, None) => unreachable!("one sample has values left"),
+        };
+        // Its run in each sample (a value not equal to itself, NaN, is a run of one).
+        let run = |x: &[f64], from: usize| x[from..].iter().take_while(|w| **w == v).count();
+        let (ca, cb) = if from_a { (run(&a, i).max(1), run(&b, j)) } else { (run(&a, i), run(&b, j).max(1)) };
+        // Ranks before+1 ..= before+t share their average.
+        let t = ca + cb;
+        let rank = (2 * before + t - 1) as f64 / 2.0 + 1.0;
+        let tf = t as f64;
+        ties += tf * tf * tf - tf;
+        r1 += rank * ca as f64;
+        (i, j, before) = (i + ca, j + cb, before + t);
     }
     let u1 = r1 - n1 * (n1 + 1.0) / 2.0;
     let nn = n1 + n2;
@@ -163,6 +179,64 @@ mod tests {
         // 8 of 10: Wilson 95% = (0.4902, 0.9433).
         let (lo, hi) = wilson95(8.0, 10.0).unwrap();
         assert!((lo - 0.4902).abs() < 1e-3 && (hi - 0.9433).abs() < 1e-3, "{lo} {hi}");
+    }
+
+    /// The test as it was first written: one sort of both samples together.
+    fn mann_whitney_reference(a: &[f64], b: &[f64]) -> Option<f64> {
+        let (n1, n2) = (a.len() as f64, b.len() as f64);
+        if a.is_empty() || b.is_empty() {
+            return None;
+        }
+        let mut all: Vec<(f64, bool)> = a.iter().map(|x| (*x, true)).chain(b.iter().map(|x| (*x, false))).collect();
+        all.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+        let n = all.len();
+        let (mut r1, mut ties, mut i) = (0.0, 0.0, 0);
+        while i < n {
+            let mut j = i;
+            while j + 1 < n && all[j + 1].0 == all[i].0 {
+                j += 1;
+            }
+            let rank = (i + j) as f64 / 2.0 + 1.0;
+            let t = (j - i + 1) as f64;
+            ties += t * t * t - t;
+            r1 += rank * all[i..=j].iter().filter(|x| x.1).count() as f64;
+            i = j + 1;
+        }
+        let u1 = r1 - n1 * (n1 + 1.0) / 2.0;
+        let nn = n1 + n2;
+        let var = n1 * n2 / 12.0 * ((nn + 1.0) - ties / (nn * (nn - 1.0)));
+        if var <= 0.0 {
+            return None;
+        }
+        let z = ((u1 - n1 * n2 / 2.0).abs() - 0.5).max(0.0) / var.sqrt();
+        Some(p_two_sided(z))
+    }
+
+    #[test]
+    fn mann_whitney_by_runs_is_the_one_sort_test_bit_for_bit() {
+        // Pseudo-random durations with many ties (whole minutes), zeros of both signs,
+        // sorted and unsorted inputs, samples of very different sizes.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for (n1, n2, m) in [(1, 1, 3), (5, 3, 2), (200, 150, 30), (1000, 37, 500), (3, 2000, 7)] {
+            let mut a: Vec<f64> = (0..n1).map(|_| next(m) as f64 * 60.0).collect();
+            let mut b: Vec<f64> = (0..n2).map(|_| next(m) as f64 * 60.0).collect();
+            a[0] = -0.0;
+            if n2 > 1 {
+                b[1] = 0.0;
+            }
+            let expected = mann_whitney_reference(&a, &b);
+            assert_eq!(mann_whitney_p(&a, &b).map(f64::to_bits), expected.map(f64::to_bits), "{n1} {n2}");
+            a.sort_unstable_by(f64::total_cmp);
+            b.sort_unstable_by(f64::total_cmp);
+            assert_eq!(mann_whitney_p(&a, &b).map(f64::to_bits), expected.map(f64::to_bits), "{n1} {n2} sorted");
+            assert_eq!(mann_whitney_p(&b, &a).map(f64::to_bits), mann_whitney_reference(&b, &a).map(f64::to_bits));
+        }
     }
 
     #[test]

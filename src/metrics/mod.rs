@@ -374,11 +374,15 @@ pub fn compute_with(
     Ok(MetricSet { period: period.to_string(), metrics, breakdowns: out_breakdowns })
 }
 
-/// The non-negative values of `values` where `keep` holds: a duration metric's sample.
+/// The non-negative values of `values` where `keep` holds, in ascending order: a
+/// duration metric's sample. (Sorted once here, on the period's thread: the test that
+/// compares it with the previous and the year-ago period's walks sorted samples.)
 pub(crate) fn sample(frame: &DataFrame, values: Expr, keep: Expr) -> Result<std::sync::Arc<Vec<f64>>> {
     let ok = keep.and(values.clone().is_not_null()).and(values.clone().gt_eq(lit(0.0)));
     let df = frame.clone().lazy().select([values.filter(ok).cast(DataType::Float64).alias("v")]).collect()?;
-    Ok(std::sync::Arc::new(df.column("v")?.f64()?.iter().flatten().collect()))
+    let mut v: Vec<f64> = df.column("v")?.f64()?.iter().flatten().collect();
+    v.sort_unstable_by(f64::total_cmp);
+    Ok(std::sync::Arc::new(v))
 }
 
 /// Attach samples to the duration metrics of `out` named in `specs` (id, values, keep).
