@@ -121,17 +121,64 @@ fn per_key(frame: &DataFrame, field: &str, filter: Expr, agg: Expr) -> Result<BT
 /// Contacts per value: (tickets, calls).
 type Counts = BTreeMap<String, (u64, u64)>;
 
-fn counts(data: &Loaded, cfg: &Config, field: &str, sources: &[String], w: Window) -> Result<(Counts, u64)> {
+/// What the rankings share, found once: the rankings of all sources, of tickets only
+/// and of calls only count the same contacts per value and read the same KPIs.
+#[derive(Default)]
+struct Memo {
+    /// Contacts per value, by (source, field, window start, window end).
+    counts: std::cell::RefCell<BTreeMap<(&'static str, String, i64, i64), std::rc::Rc<BTreeMap<String, f64>>>>,
+    /// KPIs by field (always of the current period).
+    kpis: std::cell::RefCell<BTreeMap<String, std::rc::Rc<Kpis>>>,
+}
+
+impl Memo {
+    fn counts(
+        &self,
+        source: &'static str,
+        field: &str,
+        w: Window,
+        find: impl FnOnce() -> Result<BTreeMap<String, f64>>,
+    ) -> Result<std::rc::Rc<BTreeMap<String, f64>>> {
+        let key = (source, field.to_string(), w.start, w.end);
+        if let Some(found) = self.counts.borrow().get(&key) {
+            return Ok(found.clone());
+        }
+        let found = std::rc::Rc::new(find()?);
+        self.counts.borrow_mut().insert(key, found.clone());
+        Ok(found)
+    }
+
+    fn kpis(&self, field: &str, find: impl FnOnce() -> Result<Kpis>) -> Result<std::rc::Rc<Kpis>> {
+        if let Some(found) = self.kpis.borrow().get(field) {
+            return Ok(found.clone());
+        }
+        let found = std::rc::Rc::new(find()?);
+        self.kpis.borrow_mut().insert(field.to_string(), found.clone());
+        Ok(found)
+    }
+}
+
+fn counts(
+    data: &Loaded,
+    cfg: &Config,
+    field: &str,
+    sources: &[String],
+    w: Window,
+    memo: &Memo,
+) -> Result<(Counts, u64)> {
     let mut out = Counts::new();
     if let Some(t) = data.tickets.as_ref().filter(|t| t.has(field) && sources.iter().any(|s| s == "tickets")) {
-        for (k, v) in per_key(&t.frame, field, w.contains("created_at"), len())? {
-            out.entry(k).or_default().0 += v as u64;
+        let found = memo.counts("tickets", field, w, || per_key(&t.frame, field, w.contains("created_at"), len()))?;
+        for (k, v) in found.iter() {
+            out.entry(k.clone()).or_default().0 += *v as u64;
         }
     }
     if let Some(c) = data.calls.as_ref().filter(|c| c.has(field) && sources.iter().any(|s| s == "calls")) {
-        let m = crate::metrics::calls_masks(c, w, &cfg.calls);
-        for (k, v) in per_key(&c.frame, field, m.offered, len())? {
-            out.entry(k).or_default().1 += v as u64;
+        let found = memo.counts("calls", field, w, || {
+            per_key(&c.frame, field, crate::metrics::calls_masks(c, w, &cfg.calls).offered, len())
+        })?;
+        for (k, v) in found.iter() {
+            out.entry(k.clone()).or_default().1 += *v as u64;
         }
     }
     let total = out.values().map(|(a, b)| a + b).sum();
@@ -181,17 +228,18 @@ fn kpis(data: &Loaded, cfg: &Config, field: &str, cur: Window) -> Result<Kpis> {
 }
 
 /// Every value of `field`, ranked, with its change and KPIs.
-pub fn rank(
+fn rank(
     data: &Loaded,
     cfg: &Config,
     field: &str,
     sources: &[String],
     cur: Window,
     prev: Window,
+    memo: &Memo,
 ) -> Result<Ranking> {
-    let (now, total) = counts(data, cfg, field, sources, cur)?;
-    let (before, total_prev) = counts(data, cfg, field, sources, prev)?;
-    let k = kpis(data, cfg, field, cur)?;
+    let (now, total) = counts(data, cfg, field, sources, cur, memo)?;
+    let (before, total_prev) = counts(data, cfg, field, sources, prev, memo)?;
+    let k = memo.kpis(field, || kpis(data, cfg, field, cur))?;
     let pct = |x: u64, n: u64| if n > 0 { x as f64 / n as f64 * 100.0 } else { 0.0 };
     let mut rows: Vec<DriverRow> = now
         .iter()
@@ -308,11 +356,12 @@ pub fn compute(
     let span = Window { start: cur.start.min(prev.start), end: cur.end.max(prev.end) };
     let narrowed = crate::metrics::windowed(data, None, &span)?;
     let data = &narrowed;
-    let all = rank(data, cfg, field, &d.sources, cur, prev)?;
+    let memo = Memo::default();
+    let all = rank(data, cfg, field, &d.sources, cur, prev, &memo)?;
     let top_n = |r: &Ranking| r.rows.iter().take(d.top).cloned().collect::<Vec<_>>();
     let only = |s: &str| -> Result<Vec<DriverRow>> {
         if d.sources.iter().any(|x| x == s) {
-            Ok(top_n(&rank(data, cfg, field, &[s.to_string()], cur, prev)?))
+            Ok(top_n(&rank(data, cfg, field, &[s.to_string()], cur, prev, &memo)?))
         } else {
             Ok(vec![])
         }
@@ -326,7 +375,9 @@ pub fn compute(
     let new_drivers = all.rows.iter().filter(|r| r.is_new).map(|r| r.name.clone()).collect();
     let by = |f: &str| -> Result<Option<Ranking>> {
         match &data.tickets {
-            Some(t) if t.has(f) && f != field => Ok(Some(rank(data, cfg, f, &["tickets".to_string()], cur, prev)?)),
+            Some(t) if t.has(f) && f != field => {
+                Ok(Some(rank(data, cfg, f, &["tickets".to_string()], cur, prev, &memo)?))
+            }
             _ => Ok(None),
         }
     };
