@@ -216,10 +216,10 @@ pub const CUSTOMER: &str = "__customer";
 /// a report, so as not to hold them through the derived columns and the periods (W1:
 /// 190 MB of the 630 MB loaded). `before`: not read by the derived columns either;
 /// `after`: read only by them (the survey ↔ ticket link, inbound calls, repeat contacts,
-/// and the codes that the metrics read as integers: `__outcome`, `__kind`,
-/// `__customer`).
+/// the first resolution and done times, and the codes that the metrics read as
+/// integers: `__outcome`, `__kind`, `__customer`).
 pub const UNREAD: [(&str, &[&str], &[&str]); 3] = [
-    ("tickets", &["status", "customer_messages"], &["ticket_id", "customer_id"]),
+    ("tickets", &["status", "customer_messages"], &["ticket_id", "customer_id", "first_resolved_at", "closed_at"]),
     ("calls", &["call_id", "queue", "ivr_seconds"], &["direction", "outcome", "customer_id"]),
     ("surveys", &["survey_id", "comment"], &["kind"]),
 ];
