@@ -121,12 +121,16 @@ fn per_key(frame: &DataFrame, field: &str, filter: Expr, agg: Expr) -> Result<BT
 /// Contacts per value: (tickets, calls).
 type Counts = BTreeMap<String, (u64, u64)>;
 
+/// Contacts per value of a field, and what they are kept by: (source, field, window
+/// start, window end).
+type PerValue = std::rc::Rc<BTreeMap<String, f64>>;
+type CountsKey = (&'static str, String, i64, i64);
+
 /// What the rankings share, found once: the rankings of all sources, of tickets only
 /// and of calls only count the same contacts per value and read the same KPIs.
 #[derive(Default)]
 struct Memo {
-    /// Contacts per value, by (source, field, window start, window end).
-    counts: std::cell::RefCell<BTreeMap<(&'static str, String, i64, i64), std::rc::Rc<BTreeMap<String, f64>>>>,
+    counts: std::cell::RefCell<BTreeMap<CountsKey, PerValue>>,
     /// KPIs by field (always of the current period).
     kpis: std::cell::RefCell<BTreeMap<String, std::rc::Rc<Kpis>>>,
 }
@@ -138,7 +142,7 @@ impl Memo {
         field: &str,
         w: Window,
         find: impl FnOnce() -> Result<BTreeMap<String, f64>>,
-    ) -> Result<std::rc::Rc<BTreeMap<String, f64>>> {
+    ) -> Result<PerValue> {
         let key = (source, field.to_string(), w.start, w.end);
         if let Some(found) = self.counts.borrow().get(&key) {
             return Ok(found.clone());
