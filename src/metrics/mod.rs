@@ -246,9 +246,11 @@ impl Ctx<'_> {
 /// The period's masks as columns of its frames: `window.contains(..)` of each time
 /// column the families filter on, and the calls' masks. Each was an expression that
 /// every query of every family evaluated again (polars compares without SIMD on stable
-/// Rust: a bit at a time), dozens of times a period. (The tickets' are made on the
-/// ticket family's rows, before `windowed`.)
+/// Rust: a bit at a time), dozens of times a period.
 fn add_masks(win: &mut Loaded, w: &Window, cfg: &Config) -> Result<()> {
+    if let Some(t) = win.tickets.as_mut() {
+        with_masks(t, &["created_at", "solved_at"], w)?;
+    }
     if let Some(s) = win.surveys.as_mut() {
         with_masks(s, &["responded_at"], w)?;
     }
@@ -326,19 +328,15 @@ pub fn compute_with(
             found.insert(m.id.clone(), m);
         }
     };
-    // Each family looks only at the rows that can count in the period, instead of
-    // masking the whole frames again for every period: the period's rows (tickets
-    // created or solved in it, calls offered, responses given) and, for the ticket
-    // family, the tickets open at its start or end (backlog).
-    let rows = data.tickets.as_ref().map(|t| ticket_rows(t, &ctx.window)).transpose()?;
-    // The ticket family reads `rows`, the others `win.tickets`, filtered from them
-    // (with their masks).
-    let rows =
-        rows.map(|mut r| with_masks(&mut r, &["created_at", "solved_at"], &ctx.window).map(|_| r)).transpose()?;
-    let mut win = windowed(data, rows.as_ref(), &ctx.window)?;
+    // Each family looks only at the rows that can count in the period (tickets created
+    // or solved in it, calls offered, responses given), instead of masking the whole
+    // frames again for every period. The backlog (tickets open at the period's start or
+    // end, whenever created) is counted in one loop over every ticket.
+    let backlog = data.tickets.as_ref().map(|t| tickets::Backlog::count(&t.frame, &ctx.window)).transpose()?.flatten();
+    let mut win = windowed(data, &ctx.window)?;
     add_masks(&mut win, &ctx.window, cfg)?;
-    if let Some(rows) = rows {
-        let (m, b) = tickets::compute(&rows, &ctx)?;
+    if let Some(t) = &win.tickets {
+        let (m, b) = tickets::compute(t, &ctx, backlog.as_ref())?;
         put(&mut found, m);
         breakdowns.extend(b.into_iter().map(|b| (b.id.clone(), b)));
     }
@@ -415,19 +413,15 @@ impl Row {
 
 /// The rows of each source with a time in `w`: tickets created or solved in it (first
 /// responses count for tickets created in it), calls offered, survey responses; agent
-/// time as it is. For the families that only ever look at those rows. `ticket_rows`:
-/// the rows the ticket family counts, a superset of those tickets (filtered again here,
-/// rather than the whole frame).
-pub(crate) fn windowed(data: &Loaded, ticket_rows: Option<&crate::load::Source>, w: &Window) -> Result<Loaded> {
-    let created_or_solved = |f: &DataFrame| -> Result<DataFrame> {
-        let mut keep = w.contains("created_at");
-        if f.column("solved_at").is_ok() {
-            keep = keep.or(w.contains("solved_at"));
-        }
-        Ok(f.clone().lazy().filter(keep).collect()?)
-    };
+/// time as it is. For the families, which only ever look at those rows (the backlog
+/// aside: `tickets::Backlog`).
+pub(crate) fn windowed(data: &Loaded, w: &Window) -> Result<Loaded> {
     Ok(Loaded {
-        tickets: ticket_rows.or(data.tickets.as_ref()).map(|t| t.with_rows(created_or_solved)).transpose()?,
+        tickets: data
+            .tickets
+            .as_ref()
+            .map(|t| t.with_rows(|f| Ok(f.filter(&created_or_solved(f, w)?)?)))
+            .transpose()?,
         calls: data.calls.as_ref().map(|c| c.with_rows(|f| in_window(f, "offered_at", w))).transpose()?,
         surveys: data.surveys.as_ref().map(|s| s.with_rows(|f| in_window(f, "responded_at", w))).transpose()?,
         agent_time: data.agent_time.as_ref().map(|a| a.with_rows(|f| Ok(f.clone()))).transpose()?,
@@ -449,46 +443,18 @@ fn in_window(frame: &DataFrame, time: &str, w: &Window) -> Result<DataFrame> {
     })
 }
 
-/// The tickets the ticket family can count in `w`: created or solved in it, or open at
-/// its start or end (the backlog). The others are out of every one of its masks.
-///
-/// The mask is one loop over the three timestamp columns rather than ten polars
-/// comparisons, each a bitmap over every ticket, for every period (polars' bitmap
-/// building was 6.7% of W1's CPU samples, 5.3% after). It keeps what the expression
-/// `w.contains("created_at") | w.contains("solved_at") | open_at(start) | open_at(end)`
-/// keeps: a row where any part is true (a missing time makes its part not true).
-fn ticket_rows(t: &crate::load::Source, w: &Window) -> Result<crate::load::Source> {
-    t.with_rows(|f| Ok(f.filter(&ticket_rows_mask(f, w)?)?))
-}
-
-fn ticket_rows_mask(frame: &DataFrame, w: &Window) -> Result<BooleanChunked> {
-    let has = |name: &str| frame.get_column_names().iter().any(|c| c.as_str() == name);
-    // Each column as one array (they are, once loaded): read by index, no iterator
-    // chain per value.
+/// The tickets created or solved in `w`, as a mask: one loop over the two timestamp
+/// columns rather than four polars comparisons, each a bitmap over every ticket, for
+/// every period. It keeps what `w.contains("created_at") | w.contains("solved_at")`
+/// keeps (a missing time makes its part not true).
+fn created_or_solved(frame: &DataFrame, w: &Window) -> Result<BooleanChunked> {
     let array = |name: &str| -> Result<Int64Chunked> { Ok(frame.column(name)?.i64()?.rechunk().into_owned()) };
-    let optional = |name: &str| -> Result<Option<Int64Chunked>> { has(name).then(|| array(name)).transpose() };
-    let (created, solved, done) = (array("created_at")?, optional("solved_at")?, optional("done_at")?);
-    let (c, s, d) = (
-        created.downcast_as_array(),
-        solved.as_ref().map(|s| s.downcast_as_array()),
-        done.as_ref().map(|d| d.downcast_as_array()),
-    );
+    let created = array("created_at")?;
+    let solved = frame.get_column_names().iter().any(|c| c.as_str() == "solved_at").then(|| array("solved_at"));
+    let solved = solved.transpose()?;
+    let (c, s) = (created.downcast_as_array(), solved.as_ref().map(|s| s.downcast_as_array()));
     let inside = |v: i64| v >= w.start && v < w.end;
-    // Open at x: created before it and not done before it.
-    let open = |c: i64, d: Option<i64>, x: i64| c < x && d.is_none_or(|d| d >= x);
-    Ok((0..c.len())
-        .map(|i| {
-            let solved_inside = s.is_some_and(|s| s.get(i).is_some_and(inside));
-            solved_inside
-                || c.get(i).is_some_and(|ci| {
-                    inside(ci)
-                        || d.is_some_and(|d| {
-                            let di = d.get(i);
-                            open(ci, di, w.start) || open(ci, di, w.end)
-                        })
-                })
-        })
-        .collect())
+    Ok((0..c.len()).map(|i| c.get(i).is_some_and(inside) || s.is_some_and(|s| s.get(i).is_some_and(inside))).collect())
 }
 
 /// Per group of `key`: the `exprs` (cast to f64) among all rows; keys in byte order.
@@ -574,43 +540,68 @@ mod tests {
     }
 
     #[test]
-    fn the_ticket_rows_loop_keeps_what_the_expression_keeps() {
+    fn the_created_or_solved_loop_keeps_what_the_expression_keeps() {
         let w = Window { start: 10, end: 20 };
         // Every mix of a time before, at the start of, inside, at the end of, after the
-        // window, or missing, for created, solved and done.
+        // window, or missing, for created and solved.
         let times = [Some(5i64), Some(10), Some(15), Some(20), Some(25), None];
-        let (mut c, mut s, mut d) = (vec![], vec![], vec![]);
+        let (mut c, mut s) = (vec![], vec![]);
         for a in times {
             for b in times {
-                for e in times {
-                    c.push(a);
-                    s.push(b);
-                    d.push(e);
-                }
+                c.push(a);
+                s.push(b);
             }
         }
-        let expr = |frame: &DataFrame, with_solved: bool, with_done: bool| -> Vec<bool> {
+        let full = df!("created_at" => &c, "solved_at" => &s).unwrap();
+        for with_solved in [true, false] {
+            let frame = if with_solved { full.clone() } else { full.drop("solved_at").unwrap() };
             let mut keep = w.contains("created_at");
             if with_solved {
                 keep = keep.or(w.contains("solved_at"));
             }
-            if with_done {
-                keep = keep.or(tickets::open_at(w.start)).or(tickets::open_at(w.end));
-            }
             let kept = frame.clone().lazy().with_row_index("i", None).filter(keep).collect().unwrap();
-            let mut out = vec![false; frame.height()];
-            kept.column("i").unwrap().idx().unwrap().into_no_null_iter().for_each(|i| out[i as usize] = true);
-            out
-        };
-        let full = df!("created_at" => &c, "solved_at" => &s, "done_at" => &d).unwrap();
-        for (drop, with_solved, with_done) in
-            [(vec![], true, true), (vec!["done_at"], true, false), (vec!["solved_at"], false, true)]
-        {
-            let frame = full.drop_many(drop);
-            let looped: Vec<bool> = ticket_rows_mask(&frame, &w).unwrap().iter().map(|k| k == Some(true)).collect();
-            assert_eq!(looped, expr(&frame, with_solved, with_done), "solved {with_solved}, done {with_done}");
+            let mut expected = vec![false; frame.height()];
+            kept.column("i").unwrap().idx().unwrap().into_no_null_iter().for_each(|i| expected[i as usize] = true);
+            let looped: Vec<bool> = created_or_solved(&frame, &w).unwrap().iter().map(|k| k == Some(true)).collect();
+            assert_eq!(looped, expected, "solved {with_solved}");
             assert!(looped.iter().any(|k| *k) && looped.iter().any(|k| !*k));
         }
+    }
+
+    #[test]
+    fn the_backlog_loop_counts_what_the_expressions_count() {
+        const DAY: i64 = 86_400_000;
+        let w = Window { start: 10 * DAY, end: 20 * DAY };
+        // Created at every few hours from 2 days before the start to after the end (and
+        // missing); done before, at and after both edges, or never.
+        let mut created: Vec<Option<i64>> = (0..60).map(|h| Some(8 * DAY + h * 5 * 3_600_000)).collect();
+        created.extend([Some(w.start), Some(w.end), Some(w.end - 1), None]);
+        let dones =
+            [None, Some(w.start - 1), Some(w.start), Some(15 * DAY), Some(w.end - 1), Some(w.end), Some(30 * DAY)];
+        let (mut c, mut d) = (vec![], vec![]);
+        for ci in &created {
+            for di in dones {
+                c.push(*ci);
+                d.push(di);
+            }
+        }
+        let frame = df!("created_at" => &c, "done_at" => &d).unwrap();
+        let b = tickets::Backlog::count(&frame, &w).unwrap().expect("done_at is there");
+        let age = lit(w.end) - col("created_at");
+        let mut exprs = vec![
+            tickets::open_at(w.start).sum().cast(DataType::Float64).alias("start"),
+            tickets::open_at(w.end).sum().cast(DataType::Float64).alias("end"),
+        ];
+        for (k, lo, hi) in tickets::AGE_BUCKETS {
+            let open = tickets::open_at(w.end).and(age.clone().gt_eq(lit(lo))).and(age.clone().lt(lit(hi)));
+            exprs.push(open.sum().cast(DataType::Float64).alias(k));
+        }
+        let row = frame.clone().lazy().select(exprs).collect().unwrap();
+        let get = |k: &str| row.column(k).unwrap().f64().unwrap().get(0).unwrap();
+        let by_age: Vec<f64> = tickets::AGE_BUCKETS.iter().map(|(k, _, _)| get(k)).collect();
+        assert_eq!((b.start, b.end, b.by_age.to_vec()), (get("start"), get("end"), by_age));
+        assert!(b.start > 0.0 && b.end > b.start && b.by_age.iter().all(|n| *n > 0.0), "{b:?}");
+        assert_eq!(tickets::Backlog::count(&frame.drop("done_at").unwrap(), &w).unwrap(), None);
     }
 
     #[test]
