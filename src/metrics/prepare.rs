@@ -110,7 +110,21 @@ const NO_TIME: i64 = i64::MIN;
 
 /// A timestamp column as i64 (NO_TIME where empty).
 fn times(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
-    Ok(frame.column(name)?.i64()?.iter().map(|v| v.unwrap_or(NO_TIME)).collect())
+    Ok(or_none(frame.column(name)?.i64()?, NO_TIME))
+}
+
+/// A primitive column's values, `none` where null: from the value slices (the per-row
+/// Option iterator took milliseconds per million rows on the derived columns' single-
+/// threaded stretches).
+fn or_none<T: PolarsNumericType>(ca: &ChunkedArray<T>, none: T::Native) -> Vec<T::Native> {
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        match arr.validity() {
+            None => out.extend_from_slice(arr.values()),
+            Some(valid) => out.extend(arr.values().iter().zip(valid.iter()).map(|(v, ok)| if ok { *v } else { none })),
+        }
+    }
+    out
 }
 
 /// Integer codes for the distinct values of text columns (the same text, the same code
@@ -187,11 +201,7 @@ fn label_codes(frame: &DataFrame, name: &str) -> Result<Vec<u32>> {
     if n >= NO_CODE as usize {
         bail!("`{name}` has more than {} distinct values", NO_CODE - 1);
     }
-    let mut out = Vec::with_capacity(ids.len());
-    for arr in ids.downcast_iter() {
-        out.extend(arr.iter().map(|v| v.copied().unwrap_or(NO_CODE)));
-    }
-    Ok(out)
+    Ok(or_none(ids, NO_CODE))
 }
 
 fn add(frame: &mut DataFrame, s: Series) -> Result<()> {
@@ -488,10 +498,15 @@ fn repeat_contacts<R: Send>(
             cust.extend(later.into_iter().map(|k| if k == NO_CODE { NO_CODE } else { to[k as usize] }));
             call_codes = Some(as_column(&cust));
             let inbound = c.frame.column("inbound")?.bool()?;
-            for (k, i) in cust.iter_mut().zip(inbound.iter()) {
-                if i != Some(true) {
-                    *k = NO_CODE;
+            let mut at = 0;
+            for arr in inbound.downcast_iter() {
+                let valid = arr.validity();
+                for (j, yes) in arr.values().iter().enumerate() {
+                    if !(yes && valid.is_none_or(|v| v.get_bit(j))) {
+                        cust[at + j] = NO_CODE;
+                    }
                 }
+                at += arr.len();
             }
             Some((cust, times(&c.frame, "offered_at")?))
         }
