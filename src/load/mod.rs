@@ -1933,9 +1933,10 @@ fn line_at(path: &Path, at: u64) -> Result<usize> {
 
 /// Where to cut whole records in two halves side by side: after the line end past the
 /// middle, for text of 1 MiB or more with no quote (where every line end ends a record).
-fn halfway(records: &str, quote: u8) -> Option<usize> {
+/// `quote_free`: already known to have none (the text is not searched again).
+fn halfway(records: &str, quote: u8, quote_free: bool) -> Option<usize> {
     let b = records.as_bytes();
-    if b.len() < 1 << 20 || memchr::memchr(quote, b).is_some() {
+    if b.len() < 1 << 20 || (!quote_free && memchr::memchr(quote, b).is_some()) {
         return None;
     }
     let mid = b.len() / 2 + memchr::memchr(b'\n', &b[b.len() / 2..])? + 1;
@@ -2157,7 +2158,7 @@ impl CsvStream {
             let body = &text[start.min(end)..end];
             // A large block without a quote ends a record at every line end: its two
             // halves are split side by side (one big export otherwise keeps a core idle).
-            let (mut chunk, second) = match halfway(body, self.quote) {
+            let (mut chunk, second) = match halfway(body, self.quote, quote_free) {
                 Some(mid) => {
                     let helper = helper.get_or_insert_with(|| fields.clone());
                     let (first, second) = std::thread::scope(|scope| {
@@ -2202,12 +2203,13 @@ mod tests {
     fn large_quote_free_records_are_cut_in_two_after_a_line_end() {
         let line = "1234567,2026-09-01T00:00:00Z,solved,email,x\n";
         let text = line.repeat((1 << 20) / line.len() + 10);
-        let mid = halfway(&text, b'"').expect("large and quote-free");
+        let mid = halfway(&text, b'"', false).expect("large and quote-free");
+        assert_eq!(halfway(&text, b'"', true), Some(mid));
         assert_eq!(mid % line.len(), 0);
         assert!((mid as i64 - text.len() as i64 / 2).unsigned_abs() <= line.len() as u64);
         let quoted = format!("{text}9,\"a\",b\n");
-        assert_eq!(halfway(&quoted, b'"'), None);
-        assert_eq!(halfway(&line.repeat(100), b'"'), None);
+        assert_eq!(halfway(&quoted, b'"', false), None);
+        assert_eq!(halfway(&line.repeat(100), b'"', false), None);
     }
 
     fn ids_frame(ids: &[Option<&str>]) -> DataFrame {
