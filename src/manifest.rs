@@ -72,7 +72,7 @@ pub struct BackgroundHashes {
     /// Set when the caller takes over: the background thread then stops taking steps
     /// (it would hold the lock at its low priority while the caller waits).
     taken: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    worker: std::thread::JoinHandle<()>,
+    worker: Option<std::thread::JoinHandle<()>>,
 }
 
 /// The files still to hash, the one being hashed, and the results so far.
@@ -132,15 +132,25 @@ impl BackgroundHashes {
                 && shared.lock().unwrap_or_else(|e| e.into_inner()).step()
             {}
         });
-        BackgroundHashes { state, taken, worker }
+        BackgroundHashes { state, taken, worker: Some(worker) }
     }
 
     /// Each file's (size, SHA-256), in the order given: what is left is hashed here.
-    pub fn finish(self) -> Vec<Result<(u64, String)>> {
+    pub fn finish(mut self) -> Vec<Result<(u64, String)>> {
         self.taken.store(true, std::sync::atomic::Ordering::Relaxed);
         while self.state.lock().unwrap_or_else(|e| e.into_inner()).step() {}
-        self.worker.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        if let Some(worker) = self.worker.take() {
+            worker.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        }
         std::mem::take(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()).done)
+    }
+}
+
+/// A report that stops early (an input it cannot read, a folder it may not replace)
+/// stops the background hashing too, at the thread's next step.
+impl Drop for BackgroundHashes {
+    fn drop(&mut self) {
+        self.taken.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -267,5 +277,14 @@ mod tests {
             assert_eq!(got[2].as_ref().unwrap(), &sha256_file(&paths[2]).unwrap());
             assert!(got[3].as_ref().unwrap_err().to_string().contains("missing"));
         }
+        // Dropped unfinished (a report that stopped early): the thread stops too.
+        let hashes = BackgroundHashes::start(vec![paths[2].clone(); 50]);
+        let state = hashes.state.clone();
+        drop(hashes);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let done = state.lock().unwrap().done.len();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert_eq!(state.lock().unwrap().done.len(), done, "still hashing after the drop");
+        assert!(done < 50);
     }
 }
