@@ -143,23 +143,26 @@ impl Memo {
         w: Window,
         find: impl FnOnce() -> Result<BTreeMap<String, f64>>,
     ) -> Result<PerValue> {
-        let key = (source, field.to_string(), w.start, w.end);
-        if let Some(found) = self.counts.borrow().get(&key) {
-            return Ok(found.clone());
-        }
-        let found = std::rc::Rc::new(find()?);
-        self.counts.borrow_mut().insert(key, found.clone());
-        Ok(found)
+        found_once(&self.counts, (source, field.to_string(), w.start, w.end), find)
     }
 
     fn kpis(&self, field: &str, find: impl FnOnce() -> Result<Kpis>) -> Result<std::rc::Rc<Kpis>> {
-        if let Some(found) = self.kpis.borrow().get(field) {
-            return Ok(found.clone());
-        }
-        let found = std::rc::Rc::new(find()?);
-        self.kpis.borrow_mut().insert(field.to_string(), found.clone());
-        Ok(found)
+        found_once(&self.kpis, field.to_string(), find)
     }
+}
+
+/// The value kept under `key`, found (and kept) the first time it is asked for.
+fn found_once<K: Ord, V>(
+    kept: &std::cell::RefCell<BTreeMap<K, std::rc::Rc<V>>>,
+    key: K,
+    find: impl FnOnce() -> Result<V>,
+) -> Result<std::rc::Rc<V>> {
+    if let Some(found) = kept.borrow().get(&key) {
+        return Ok(found.clone());
+    }
+    let found = std::rc::Rc::new(find()?);
+    kept.borrow_mut().insert(key, found.clone());
+    Ok(found)
 }
 
 fn counts(

@@ -175,9 +175,7 @@ impl Coder {
     /// Appends a chunk already coded (a label of the same name).
     pub fn append_coded(&mut self, column: &Column) -> PolarsResult<()> {
         let (ids, _) = codes(column)?;
-        for arr in ids.downcast_iter() {
-            self.ids.extend_trusted_len(arr.iter().map(|v| v.copied()));
-        }
+        ids.downcast_iter().for_each(|arr| crate::load::stack::extend(&mut self.ids, arr));
         Ok(())
     }
 

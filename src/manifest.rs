@@ -59,7 +59,7 @@ pub struct Input {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
 }
 
 /// The SHA-256 of several files, worked on in the background by a thread at the lowest
@@ -84,6 +84,10 @@ struct HashWork {
 }
 
 impl HashWork {
+    fn new(paths: Vec<std::path::PathBuf>) -> Self {
+        HashWork { paths: paths.into(), current: None, done: Vec::new(), buf: vec![0u8; 1 << 20] }
+    }
+
     /// Hashes the next MiB; false when every file is done.
     fn step(&mut self) -> bool {
         use std::io::Read;
@@ -118,12 +122,7 @@ impl HashWork {
 impl BackgroundHashes {
     /// Starts hashing `paths` in the background.
     pub fn start(paths: Vec<std::path::PathBuf>) -> Self {
-        let state = std::sync::Arc::new(std::sync::Mutex::new(HashWork {
-            paths: paths.into(),
-            current: None,
-            done: Vec::new(),
-            buf: vec![0u8; 1 << 20],
-        }));
+        let state = std::sync::Arc::new(std::sync::Mutex::new(HashWork::new(paths)));
         let taken = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (shared, stop) = (state.clone(), taken.clone());
         let worker = std::thread::spawn(move || {
@@ -165,22 +164,11 @@ fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// SHA-256 of a file, streamed.
+/// SHA-256 of a file, streamed: (size, digest).
 pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path).with_context(|| format!("failed to read `{}`", path.display()))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf).with_context(|| format!("failed to read `{}`", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        h.update(&buf[..n]);
-    }
-    Ok((size, hex(&h.finalize())))
+    let mut work = HashWork::new(vec![path.to_path_buf()]);
+    while work.step() {}
+    work.done.pop().expect("one file, hashed or not read")
 }
 
 /// The config as csreport understood it (defaults filled, keys in a fixed order): two

@@ -10,7 +10,7 @@ mod fields;
 pub mod parse;
 pub mod profile;
 pub mod schema;
-mod stack;
+pub(crate) mod stack;
 
 use crate::config::{Config, InputSpec};
 use anyhow::{bail, Context, Result};
@@ -1073,24 +1073,17 @@ fn cells<'a>(ca: &'a StringChunked, nulls: &'a [String]) -> impl Iterator<Item =
 /// has a token's length, and one that starts or ends outside ASCII is judged by its
 /// characters.
 fn already_clean(ca: &StringChunked, tokens: &[String]) -> bool {
+    // A value of a length no token has is no token, told by one shift instead of a
+    // comparison per token (this runs over every text value).
+    let nulls = parse::Nulls::new(tokens.to_vec());
     let clean_text = |v: &str| match (v.chars().next(), v.chars().next_back()) {
-        (Some(a), Some(z)) => !a.is_whitespace() && !z.is_whitespace() && !tokens.iter().any(|t| t == v),
+        (Some(a), Some(z)) => !a.is_whitespace() && !z.is_whitespace() && !nulls.is_token(v),
         _ => false,
     };
-    // The null tokens' lengths as bits: a value of another length is no token, told by
-    // one shift instead of a comparison per token (this runs over every text value).
-    let (mut lengths, mut long) = (0u64, false);
-    for t in tokens {
-        match t.len() {
-            n @ 0..64 => lengths |= 1 << n,
-            _ => long = true,
-        }
-    }
-    let token_length = |n: usize| if n < 64 { lengths >> n & 1 == 1 } else { long };
     ca.downcast_iter().all(|arr| {
         crate::views::chunk_values(arr).flatten().all(|v| match v.ends() {
             None => false,
-            Some((first, last)) if !first.is_ascii() || !last.is_ascii() || token_length(v.len()) => {
+            Some((first, last)) if !first.is_ascii() || !last.is_ascii() || nulls.of_length(v.len()) => {
                 clean_text(v.text())
             }
             Some((first, last)) => !(first as char).is_whitespace() && !(last as char).is_whitespace(),

@@ -190,15 +190,29 @@ impl Nulls {
         }
         Nulls { tokens, lengths, long }
     }
+
+    /// Whether some token has this length (one shift).
+    #[inline]
+    pub fn of_length(&self, n: usize) -> bool {
+        if n < 64 {
+            self.lengths >> n & 1 == 1
+        } else {
+            self.long
+        }
+    }
+
+    /// Whether `t` is a token (compared only when its length is a token's).
+    #[inline]
+    pub fn is_token(&self, t: &str) -> bool {
+        self.of_length(t.len()) && self.tokens.iter().any(|x| x == t)
+    }
 }
 
 /// `cell` with the tokens as `Nulls`.
 #[inline]
 pub fn cell_in<'a>(v: &'a str, nulls: &Nulls) -> Option<&'a str> {
     let t = trim(v);
-    let n = t.len();
-    let maybe = if n < 64 { nulls.lengths >> n & 1 == 1 } else { nulls.long };
-    (n > 0 && !(maybe && nulls.tokens.iter().any(|x| x == t))).then_some(t)
+    (!t.is_empty() && !nulls.is_token(t)).then_some(t)
 }
 
 /// A cell's value: trimmed; None when empty or a null token (compared only when its

@@ -119,7 +119,7 @@ impl Stack {
 }
 
 /// Appends an array's values: a copy of the values where none is missing.
-fn extend<T: polars_arrow::types::NativeType>(
+pub(crate) fn extend<T: polars_arrow::types::NativeType>(
     into: &mut MutablePrimitiveArray<T>,
     arr: &polars_arrow::array::PrimitiveArray<T>,
 ) {

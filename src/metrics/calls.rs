@@ -25,19 +25,6 @@ pub(crate) fn masks(c: &Source, w: Window, cfg: &CallsSection) -> CallMasks {
     masks_of(c, w.contains("offered_at"), cfg)
 }
 
-/// The masks as the columns `compute_with` made of them for a period (see
-/// super::PeriodMasks).
-pub(crate) fn period_masks() -> CallMasks {
-    let m = |name: &str| col(format!("{}{name}", super::MASK));
-    CallMasks {
-        offered: m("offered"),
-        answered: m("answered"),
-        abandoned: m("abandoned"),
-        short: m("short"),
-        ivr: m("ivr"),
-    }
-}
-
 /// The masks of the calls offered where `in_window` holds.
 pub(crate) fn masks_of(c: &Source, in_window: Expr, cfg: &CallsSection) -> CallMasks {
     let inb = in_window.and(col("inbound"));
@@ -60,7 +47,7 @@ pub(crate) fn masks_of(c: &Source, in_window: Expr, cfg: &CallsSection) -> CallM
 
 pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
     let cfg = &ctx.cfg.calls;
-    let m = period_masks();
+    let m = ctx.call_masks();
     let mut e = vec![
         m.offered.clone().sum().alias("offered"),
         m.answered.clone().sum().alias("answered"),

@@ -237,9 +237,16 @@ impl Ctx<'_> {
         col(format!("{MASK}{column}"))
     }
 
-    /// The calls' masks of the period, as columns made once for it.
+    /// The calls' masks of the period, as the columns `add_masks` made of them.
     pub(crate) fn call_masks(&self) -> calls::CallMasks {
-        calls::period_masks()
+        let m = |name: &str| col(format!("{MASK}{name}"));
+        calls::CallMasks {
+            offered: m("offered"),
+            answered: m("answered"),
+            abandoned: m("abandoned"),
+            short: m("short"),
+            ivr: m("ivr"),
+        }
     }
 }
 
