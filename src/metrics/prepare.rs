@@ -10,10 +10,6 @@ use chrono::TimeZone;
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-fn i64s(frame: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
-    Ok(frame.column(name)?.i64()?.iter().collect())
-}
-
 fn secs(from: &str, to: &str) -> Expr {
     (col(to) - col(from)).cast(DataType::Float64) / lit(1000.0)
 }
@@ -28,7 +24,11 @@ fn weekday_hour(ts: &Int64Chunked, tz: Tz) -> (Series, Series) {
     let mut hr = MutablePrimitiveArray::<i32>::with_capacity(ts.len());
     // The UTC offset changes rarely: cache it per UTC hour.
     let mut cache: (i64, i64) = (i64::MIN, 0);
-    for t in ts.iter() {
+    let values = ts.downcast_iter().flat_map(|arr| {
+        let valid = arr.validity();
+        arr.values().iter().enumerate().map(move |(i, t)| valid.is_none_or(|v| v.get_bit(i)).then_some(*t))
+    });
+    for t in values {
         let Some(t) = t else {
             wd.push(None);
             hr.push(None);
@@ -58,10 +58,8 @@ fn weekday_hour(ts: &Int64Chunked, tz: Tz) -> (Series, Series) {
 /// within `window_ms` (at the same instant or later): None where the group or the
 /// sub-key is unknown (NO_CODE), false where the time is (NO_TIME).
 ///
-/// The contacts are bucketed by group (a counting sort: the codes are dense) and each
-/// bucket — a customer's few contacts — is sorted by (sub-key, time, row), which orders
-/// them as one sort of all contacts by (group, sub-key, time, row) would, in linear time
-/// and 16 bytes a contact.
+/// One walk through the contacts in time order where they come in it (`swept`), else
+/// buckets (`bucketed`): the same answers.
 fn followed_within(
     groups: &[u32],
     subs: Option<&[u32]>,
@@ -69,9 +67,124 @@ fn followed_within(
     n_groups: usize,
     window_ms: i64,
 ) -> Result<Vec<Option<bool>>> {
-    if groups.len() > u32::MAX as usize {
-        bail!("more than {} contacts to look for repeats in", u32::MAX);
+    if groups.len() >= u32::MAX as usize {
+        bail!("more than {} contacts to look for repeats in", u32::MAX - 1);
     }
+    Ok(match swept(groups, subs, times, n_groups, window_ms) {
+        Some(out) => out,
+        None => bucketed(groups, subs, times, n_groups, window_ms),
+    })
+}
+
+/// `followed_within` for contacts in time order, or in two runs that each are (the
+/// tickets, then the calls), merged as they are walked: each contact looks back through
+/// its group's earlier contacts within the window, from the latest, for the last one
+/// with its sub-key, which it follows. A contact is visited in the order of a sort by
+/// (time, row), as each bucket of `bucketed` is, and with no sort and no buckets (a
+/// slot per group and a link per contact), so in about a third of the time. None when
+/// the times go back more than once, or the walks grow long (a group with many contacts
+/// within a window, few of them with one sub-key): the buckets then.
+fn swept(
+    groups: &[u32],
+    subs: Option<&[u32]>,
+    times: &[i64],
+    n_groups: usize,
+    window_ms: i64,
+) -> Option<Vec<Option<bool>>> {
+    const NONE: u32 = u32::MAX;
+    let n = groups.len();
+    let sub = |i: usize| subs.map_or(0, |s| s[i]);
+    let known = |i: usize| groups[i] != NO_CODE && sub(i) != NO_CODE;
+    let counted = |i: usize| known(i) && times[i] != NO_TIME;
+    // Where the second run starts, if there is one.
+    let (mut second, mut latest) = (None, i64::MIN);
+    for i in (0..n).filter(|i| counted(*i)) {
+        if times[i] < latest {
+            if second.is_some() {
+                return None;
+            }
+            second = Some(i);
+        }
+        latest = times[i];
+    }
+    let end = second.unwrap_or(n);
+    let mut out: Vec<Option<bool>> = (0..n).map(|i| known(i).then_some(false)).collect();
+    // The latest contact of each group so far, with its time and sub-key (a contact's
+    // previous one is mostly too long ago: one read of its group's slot says so, where
+    // reading its time and sub-key from their columns missed the cache), and each
+    // contact's previous one in its group (looked back through only with sub-keys).
+    #[derive(Clone, Copy)]
+    struct Latest {
+        time: i64,
+        at: u32,
+        sub: u32,
+    }
+    let mut last = vec![Latest { time: 0, at: NONE, sub: 0 }; n_groups];
+    let mut before = if subs.is_some() { vec![NONE; n] } else { Vec::new() };
+    let (mut steps, most) = (0usize, 8 * n + 1024);
+    // The contacts in order, a batch at a time: their groups' slots are read first, all
+    // together (reads the processor overlaps, where one at a time each waited for memory),
+    // then each contact in turn.
+    let (mut i, mut j) = (0, end);
+    let mut batch = [0u32; 64];
+    loop {
+        let mut len = 0;
+        while len < batch.len() {
+            while i < end && !counted(i) {
+                i += 1;
+            }
+            while j < n && !counted(j) {
+                j += 1;
+            }
+            // The earlier of the two, the first run's at the same instant.
+            batch[len] = if i < end && (j == n || times[i] <= times[j]) {
+                i += 1;
+                i as u32 - 1
+            } else if j < n {
+                j += 1;
+                j as u32 - 1
+            } else {
+                break;
+            };
+            len += 1;
+        }
+        if len == 0 {
+            break;
+        }
+        let touched = batch[..len].iter().fold(0, |x, &b| x ^ last[groups[b as usize] as usize].at);
+        std::hint::black_box(touched);
+        for &b in &batch[..len] {
+            let b = b as usize;
+            let (g, t, s) = (groups[b] as usize, times[b], sub(b));
+            let Latest { mut time, mut at, sub: mut key } =
+                std::mem::replace(&mut last[g], Latest { time: t, at: b as u32, sub: s });
+            if let Some(link) = before.get_mut(b) {
+                *link = at;
+            }
+            while at != NONE && t - time <= window_ms {
+                steps += 1;
+                if steps > most {
+                    return None;
+                }
+                if key == s {
+                    out[at as usize] = Some(true);
+                    break;
+                }
+                at = before[at as usize];
+                if at != NONE {
+                    (time, key) = (times[at as usize], sub(at as usize));
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `followed_within` by buckets: the contacts are bucketed by group (a counting sort:
+/// the codes are dense) and each bucket — a customer's few contacts — is sorted by
+/// (sub-key, time, row), which orders them as one sort of all contacts by (group,
+/// sub-key, time, row) would, in linear time and 16 bytes a contact.
+fn bucketed(groups: &[u32], subs: Option<&[u32]>, times: &[i64], n_groups: usize, window_ms: i64) -> Vec<Option<bool>> {
     let sub = |i: usize| subs.map_or(0, |s| s[i]);
     let known = |i: usize| groups[i] != NO_CODE && sub(i) != NO_CODE;
     let counted = |i: usize| known(i) && times[i] != NO_TIME;
@@ -99,7 +212,7 @@ fn followed_within(
             out[a as usize] = Some(sa == sb && tb - ta <= window_ms);
         }
     }
-    Ok(out)
+    out
 }
 
 /// No value: a code, a time. Repeat contacts over millions of rows keep codes as u32
@@ -144,10 +257,6 @@ impl<'a> Codes<'a> {
         self.short.len() + self.long.len()
     }
 
-    fn column(&mut self, frame: &'a DataFrame, name: &str) -> Result<Vec<u32>> {
-        self.text(frame.column(name)?.str()?, name)
-    }
-
     /// The codes of a text column's values (`name` for messages).
     fn text(&mut self, ca: &'a StringChunked, name: &str) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(ca.len());
@@ -183,6 +292,165 @@ impl<'a> Codes<'a> {
         }
         Ok(to)
     }
+}
+
+/// Ids written as one prefix and a number ("CUS-171631", "48213"), as exports mostly
+/// write them: the number is the code, with no hashing. Two texts get the same number
+/// only if they are the same text: every value has the same prefix (text that does not
+/// end with a digit), and its digits either never start with a zero or always have the
+/// same length.
+struct Numbered<'a> {
+    prefix: Option<&'a [u8]>,
+    leading_zero: bool,
+    /// The shortest and longest digits.
+    widths: (usize, usize),
+    /// The smallest and largest numbers.
+    range: (u32, u32),
+}
+
+impl Default for Numbered<'_> {
+    fn default() -> Self {
+        Numbered { prefix: None, leading_zero: false, widths: (usize::MAX, 0), range: (u32::MAX, 0) }
+    }
+}
+
+impl<'a> Numbered<'a> {
+    /// The numbers of a text column's values (NO_CODE where null), or None from the
+    /// first value that is not the prefix and at most 9 digits.
+    fn text(&mut self, ca: &'a StringChunked) -> Option<Vec<u32>> {
+        let mut out = Vec::with_capacity(ca.len());
+        for arr in ca.downcast_iter() {
+            for value in crate::views::chunk_values(arr) {
+                let Some(value) = value else {
+                    out.push(NO_CODE);
+                    continue;
+                };
+                let bytes = value.text().as_bytes();
+                let width = bytes.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+                if width == 0 || width > 9 {
+                    return None;
+                }
+                let (prefix, digits) = bytes.split_at(bytes.len() - width);
+                match self.prefix {
+                    Some(p) if p == prefix => {}
+                    None => self.prefix = Some(prefix),
+                    Some(_) => return None,
+                }
+                self.leading_zero |= digits[0] == b'0' && width > 1;
+                self.widths = (self.widths.0.min(width), self.widths.1.max(width));
+                let n = digits.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+                self.range = (self.range.0.min(n), self.range.1.max(n));
+                out.push(n);
+            }
+        }
+        Some(out)
+    }
+
+    /// Both parts' findings, if they have the same prefix (or one has no value).
+    fn and(self, other: Numbered<'a>) -> Option<Numbered<'a>> {
+        let prefix = match (self.prefix, other.prefix) {
+            (Some(a), Some(b)) if a != b => return None,
+            (a, b) => a.or(b),
+        };
+        Some(Numbered {
+            prefix,
+            leading_zero: self.leading_zero || other.leading_zero,
+            widths: (self.widths.0.min(other.widths.0), self.widths.1.max(other.widths.1)),
+            range: (self.range.0.min(other.range.0), self.range.1.max(other.range.1)),
+        })
+    }
+
+    /// The codes' count (the largest number less the smallest, plus one), if the numbers
+    /// say the same as the texts and are no more spread out than `most`.
+    fn count(&self, most: usize) -> Option<usize> {
+        let one_text_each = !self.leading_zero || self.widths.0 == self.widths.1;
+        let n = if self.prefix.is_none() { 0 } else { (self.range.1 - self.range.0) as usize + 1 };
+        (one_text_each && n <= most).then_some(n)
+    }
+}
+
+/// The customers' codes of the tickets and the calls (`customer_codes`), all below `count`.
+struct CustomerCodes {
+    tickets: Option<Vec<u32>>,
+    calls: Option<Vec<u32>>,
+    count: usize,
+}
+
+/// Every ticket's and call's customer as a code below the count returned, the same text
+/// the same code in both (NO_CODE where there is none): the ids' numbers less the
+/// smallest (`Numbered`) where they allow, else codes in order of first appearance
+/// (`Codes`). Either way in two halves side by side: the tickets' and the first calls',
+/// and the other calls' (as many contacts as the first half).
+fn customer_codes(tickets: Option<&StringChunked>, calls: Option<&StringChunked>) -> Result<CustomerCodes> {
+    let n_tickets = tickets.map_or(0, |t| t.len());
+    let split = calls.map_or(0, |ids| ids.len().saturating_sub(n_tickets) / 2);
+    let halves = calls.map(|ids| (ids.slice(0, split), ids.slice(split as i64, ids.len() - split)));
+    let halves = halves.as_ref();
+    let joined = |a: Option<Vec<u32>>, b: Option<Vec<u32>>| match (a, b) {
+        (Some(mut a), Some(b)) => {
+            a.extend(b);
+            Some(a)
+        }
+        _ => None,
+    };
+    // The numbers, where every value has them. Codes the count of the values at most
+    // apart (the repeat contacts and the distinct customers hold a slot per code).
+    let most = (n_tickets + calls.map_or(0, |c| c.len())).max(1 << 16);
+    let numbered = std::thread::scope(|scope| {
+        let later = scope.spawn(|| {
+            let mut numbered = Numbered::default();
+            let codes = match halves {
+                Some((_, later)) => Some(numbered.text(later)?),
+                None => None,
+            };
+            Some((numbered, codes))
+        });
+        let mut numbered = Numbered::default();
+        let mut mine = || -> Option<_> {
+            let t = tickets.map(|t| numbered.text(t)).map_or(Some(None), |c| c.map(Some))?;
+            let first = halves.map(|(first, _)| numbered.text(first)).map_or(Some(None), |c| c.map(Some))?;
+            Some((t, first))
+        };
+        let mine = mine();
+        let later = later.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let ((t, first), (other, later)) = (mine?, later?);
+        let all = numbered.and(other)?;
+        let n = all.count(most)?;
+        let from = all.range.0;
+        let mut codes = [t, joined(first, later)];
+        for c in codes.iter_mut().flatten().flat_map(|c| c.iter_mut()) {
+            if *c != NO_CODE {
+                *c -= from;
+            }
+        }
+        let [tickets, calls] = codes;
+        Some(CustomerCodes { tickets, calls, count: n })
+    });
+    if let Some(done) = numbered {
+        return Ok(done);
+    }
+    let (ticket_cust, call_cust, mut customers) = std::thread::scope(|scope| -> Result<_> {
+        let later = scope.spawn(|| -> Result<Option<(Codes, Vec<u32>)>> {
+            let Some((_, later)) = halves else { return Ok(None) };
+            let mut codes = Codes::default();
+            let v = codes.text(later, "customer_id")?;
+            Ok(Some((codes, v)))
+        });
+        let mut customers = Codes::default();
+        let ticket_cust = tickets.map(|t| customers.text(t, "customer_id")).transpose()?;
+        let first = halves.map(|(first, _)| customers.text(first, "customer_id")).transpose()?;
+        let later = later.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        Ok((ticket_cust, first.zip(later), customers))
+    })?;
+    let call_cust = match call_cust {
+        Some((mut cust, (codes, later))) => {
+            let to = customers.translate(codes)?;
+            cust.extend(later.into_iter().map(|k| if k == NO_CODE { NO_CODE } else { to[k as usize] }));
+            Some(cust)
+        }
+        None => None,
+    };
+    Ok(CustomerCodes { tickets: ticket_cust, calls: call_cust, count: customers.len() })
 }
 
 /// A label column's codes as u32 (NO_CODE where null): the same text, the same code,
@@ -346,12 +614,14 @@ fn prepare_tickets(t: &mut Source, cfg: &Config, tz: Tz, hours: Option<&WeekHour
     add(&mut t.frame, hr)?;
 
     if let Some(hours) = hours {
-        let created = i64s(&t.frame, "created_at")?;
-        let responded = if t.has("first_response_at") { Some(i64s(&t.frame, "first_response_at")?) } else { None };
-        let solved = if t.has("solved_at") { Some(i64s(&t.frame, "solved_at")?) } else { None };
+        // The times from their value slices, NO_TIME where empty.
+        let created = times(&t.frame, "created_at")?;
+        let responded = if t.has("first_response_at") { Some(times(&t.frame, "first_response_at")?) } else { None };
+        let solved = if t.has("solved_at") { Some(times(&t.frame, "solved_at")?) } else { None };
         // One clock over every day the tickets and as-of touch.
-        let all = created.iter().chain(responded.iter().flatten()).chain(solved.iter().flatten()).flatten();
-        let (lo, hi) = all.copied().chain([as_of]).fold((i64::MAX, i64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        let all = created.iter().chain(responded.iter().flatten()).chain(solved.iter().flatten());
+        let (lo, hi) = (all.copied().filter(|v| *v != NO_TIME).chain([as_of]))
+            .fold((i64::MAX, i64::MIN), |(a, b), v| (a.min(v), b.max(v)));
         let day = |ms: i64| crate::load::parse::local_date(ms, tz).expect("in chrono's range");
         let clock = BusinessClock::new(hours, tz, day(lo), day(hi));
         // A negative calendar duration stays negative in business time (at most −1 s),
@@ -374,12 +644,13 @@ fn prepare_tickets(t: &mut Source, cfg: &Config, tz: Tz, hours: Option<&WeekHour
         let part = |rows: std::ops::Range<usize>| -> [polars_arrow::array::MutablePrimitiveArray<f64>; 3] {
             let mut out = [(); 3].map(|_| polars_arrow::array::MutablePrimitiveArray::with_capacity(rows.len()));
             for i in rows {
-                let Some(a) = created[i] else {
+                let a = created[i];
+                if a == NO_TIME {
                     out.iter_mut().for_each(|o| o.push(None));
                     continue;
-                };
+                }
                 let open_a = clock.cumulative(a);
-                let until = |b: Option<i64>| b.map(|b| seconds(a, open_a, b, clock.cumulative(b)));
+                let until = |b: i64| (b != NO_TIME).then(|| seconds(a, open_a, b, clock.cumulative(b)));
                 out[0].push(responded.as_ref().and_then(|r| until(r[i])));
                 out[1].push(solved.as_ref().and_then(|s| until(s[i])));
                 out[2].push(Some(seconds(a, open_a, as_of, open_as_of)));
@@ -459,30 +730,10 @@ fn repeat_contacts<R: Send>(
         ((cfg.metrics.repeat_call_days * day) as i64, (cfg.metrics.repeat_contact_days * day) as i64);
     let calls = view.calls.as_ref().filter(|c| c.has("customer_id"));
     let tickets = view.tickets.as_ref().filter(|t| t.has("customer_id"));
-    // Customer codes in two halves side by side: the tickets' and the first calls', and
-    // the other calls' (as many contacts as the first half), whose codes are then
-    // translated (one lookup per distinct caller, not per call).
+    let ticket_ids = tickets.map(|t| t.frame.column("customer_id")?.str().cloned()).transpose()?;
     let call_ids = calls.map(|c| c.frame.column("customer_id")?.str().cloned()).transpose()?;
-    let n_tickets = tickets.map_or(0, |t| t.frame.height());
-    let split = call_ids.as_ref().map_or(0, |ids| ids.len().saturating_sub(n_tickets) / 2);
-    let halves = call_ids.as_ref().map(|ids| (ids.slice(0, split), ids.slice(split as i64, ids.len() - split)));
-    let (call_cust, mut customers, ticket_cust) = std::thread::scope(|scope| -> Result<_> {
-        let later = scope.spawn(|| -> Result<Option<(Codes, Vec<u32>)>> {
-            let Some((_, later)) = &halves else { return Ok(None) };
-            let mut codes = Codes::default();
-            let v = codes.text(later, "customer_id")?;
-            Ok(Some((codes, v)))
-        });
-        let mut customers = Codes::default();
-        let ticket_cust = tickets.map(|t| customers.column(&t.frame, "customer_id")).transpose()?;
-        let first = halves.as_ref().map(|(first, _)| customers.text(first, "customer_id")).transpose()?;
-        let later = later.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
-        let call_cust = match (first, later) {
-            (Some(first), Some((codes, later))) => Some((first, codes, later)),
-            _ => None,
-        };
-        Ok((call_cust, customers, ticket_cust))
-    })?;
+    let CustomerCodes { tickets: ticket_cust, calls: call_cust, count: n_customers } =
+        customer_codes(ticket_ids.as_ref(), call_ids.as_ref())?;
     // Every contact's customer code, kept as `__customer` (see CUSTOMER).
     let as_column = |codes: &[u32]| -> Series {
         UInt32Chunked::from_iter(codes.iter().map(|&k| (k != NO_CODE).then_some(k)))
@@ -493,9 +744,7 @@ fn repeat_contacts<R: Send>(
     let mut call_codes = None;
     // Inbound calls' customers (NO_CODE for outbound calls) and offer times.
     let call_customers = match (calls, call_cust) {
-        (Some(c), Some((mut cust, codes, later))) => {
-            let to = customers.translate(codes)?;
-            cust.extend(later.into_iter().map(|k| if k == NO_CODE { NO_CODE } else { to[k as usize] }));
+        (Some(c), Some(mut cust)) => {
             call_codes = Some(as_column(&cust));
             let inbound = c.frame.column("inbound")?.bool()?;
             let mut at = 0;
@@ -512,7 +761,6 @@ fn repeat_contacts<R: Send>(
         }
         _ => None,
     };
-    let n_customers = customers.len();
     // Tickets' customers and reasons, followed by inbound calls' where calls have a reason.
     let contacts = match (tickets, ticket_cust) {
         (Some(t), Some(mut cust)) if t.has("reason") => {
@@ -804,10 +1052,26 @@ mod tests {
         assert_eq!(followed_within(&groups, None, &times, 2, 7 * day).unwrap()[0], t);
     }
 
-    /// The bucketed search against one sort of every contact by (customer, reason, time,
-    /// row), on random contacts with many ties.
+    /// One sort of every contact (customer, reason, time) by (customer, reason, time, row).
+    fn reference(rows: &[(u32, u32, i64)], window: i64) -> Vec<Option<bool>> {
+        let mut all: Vec<(u32, u32, i64, usize)> = (rows.iter().enumerate())
+            .filter(|(_, r)| r.0 != NO_CODE && r.1 != NO_CODE && r.2 != NO_TIME)
+            .map(|(i, r)| (r.0, r.1, r.2, i))
+            .collect();
+        all.sort_unstable();
+        let mut want: Vec<Option<bool>> =
+            rows.iter().map(|r| (r.0 != NO_CODE && r.1 != NO_CODE).then_some(false)).collect();
+        for w in all.windows(2) {
+            let ((ga, sa, ta, a), (gb, sb, tb, _)) = (w[0], w[1]);
+            want[a] = Some(ga == gb && sa == sb && tb - ta <= window);
+        }
+        want
+    }
+
+    /// The bucketed search and the walk in time order against one sort of every contact
+    /// by (customer, reason, time, row), on random contacts with many ties.
     #[test]
-    fn bucketed_repeats_match_one_sort_of_all_contacts() {
+    fn repeats_match_one_sort_of_all_contacts() {
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
         let mut rand = |n: u64| {
             seed ^= seed << 13;
@@ -827,22 +1091,29 @@ mod tests {
             }
             let groups: Vec<u32> = rows.iter().map(|r| r.0).collect();
             let subs: Vec<u32> = rows.iter().map(|r| r.1).collect();
-            let times: Vec<i64> = rows.iter().map(|r| r.2).collect();
+            let mut times: Vec<i64> = rows.iter().map(|r| r.2).collect();
             let window = rand(10) as i64 * 3_600_000;
-            // The reference: sort all contacts by (key, time, row).
-            let mut all: Vec<(u32, u32, i64, usize)> = (0..n)
-                .filter(|i| groups[*i] != NO_CODE && subs[*i] != NO_CODE && times[*i] != NO_TIME)
-                .map(|i| (groups[i], subs[i], times[i], i))
-                .collect();
-            all.sort_unstable();
-            let mut want: Vec<Option<bool>> =
-                (0..n).map(|i| (groups[i] != NO_CODE && subs[i] != NO_CODE).then_some(false)).collect();
-            for w in all.windows(2) {
-                let ((ga, sa, ta, a), (gb, sb, tb, _)) = (w[0], w[1]);
-                want[a] = Some(ga == gb && sa == sb && tb - ta <= window);
-            }
+            let want = reference(&rows, window);
             let got = followed_within(&groups, Some(&subs), &times, n_groups, window).unwrap();
             assert_eq!(got, want, "round {round}");
+            assert_eq!(bucketed(&groups, Some(&subs), &times, n_groups, window), want, "round {round}");
+            // In time order, or in two runs that are (split anywhere), the walk answers.
+            if round % 2 == 0 {
+                times.sort_unstable_by_key(|t| if *t == NO_TIME { 0 } else { *t });
+            } else {
+                let at = rand(n as u64 + 1) as usize;
+                times[..at].sort_unstable();
+                times[at..].sort_unstable();
+            }
+            for (r, t) in rows.iter_mut().zip(&times) {
+                r.2 = *t;
+            }
+            let want = reference(&rows, window);
+            let walked = swept(&groups, Some(&subs), &times, n_groups, window).expect("in order");
+            assert_eq!(walked, want, "round {round}, in order");
+            assert_eq!(bucketed(&groups, Some(&subs), &times, n_groups, window), want, "round {round}");
+            let walked = swept(&groups, None, &times, n_groups, window).expect("in order");
+            assert_eq!(walked, bucketed(&groups, None, &times, n_groups, window), "round {round}");
         }
     }
 
@@ -852,9 +1123,9 @@ mod tests {
         let a = df!("c" => [Some("x"), None, Some(long), Some("x"), Some("y")]).unwrap();
         let b = df!("c" => [Some("y"), Some(long), Some("z")]).unwrap();
         let mut codes = Codes::default();
-        assert_eq!(codes.column(&a, "c").unwrap(), vec![0, NO_CODE, 1, 0, 2]);
+        assert_eq!(codes.text(a.column("c").unwrap().str().unwrap(), "c").unwrap(), vec![0, NO_CODE, 1, 0, 2]);
         let mut other = Codes::default();
-        let from_b = other.column(&b, "c").unwrap();
+        let from_b = other.text(b.column("c").unwrap().str().unwrap(), "c").unwrap();
         assert_eq!(from_b, vec![0, 1, 2]);
         let to = codes.translate(other).unwrap();
         let translated: Vec<u32> = from_b.iter().map(|c| to[*c as usize]).collect();
@@ -862,7 +1133,43 @@ mod tests {
         // A frame in several chunks, sliced: validity and views stay aligned.
         let mut c = df!("c" => [Some("q"), None]).unwrap();
         c.vstack_mut(&df!("c" => [None, Some(long)]).unwrap()).unwrap();
-        assert_eq!(codes.column(&c.slice(1, 3), "c").unwrap(), vec![NO_CODE, NO_CODE, 1]);
+        assert_eq!(
+            codes.text(c.slice(1, 3).column("c").unwrap().str().unwrap(), "c").unwrap(),
+            vec![NO_CODE, NO_CODE, 1]
+        );
+    }
+
+    #[test]
+    fn numbered_customer_ids_are_their_numbers_and_other_ids_are_coded() {
+        let codes = |t: &[Option<&str>], c: &[Option<&str>]| {
+            let t = StringChunked::from_iter_options("t".into(), t.iter().copied());
+            let c = StringChunked::from_iter_options("c".into(), c.iter().copied());
+            let codes = customer_codes(Some(&t), Some(&c)).unwrap();
+            (codes.tickets, codes.calls, codes.count)
+        };
+        let (t, c, n) = codes(
+            &[Some("CUS-120"), None, Some("CUS-7")],
+            &[Some("CUS-9"), Some("CUS-120"), None, Some("CUS-8"), Some("CUS-7")],
+        );
+        // The numbers less the smallest (7), the same id the same code in both.
+        assert_eq!((t.unwrap(), c.unwrap(), n), (vec![113, NO_CODE, 0], vec![2, 113, NO_CODE, 1, 0], 114));
+        // Zero-padded to one width: still one number per text.
+        let (t, c, n) = codes(&[Some("007"), Some("010")], &[Some("010"), Some("000"), Some("009")]);
+        assert_eq!((t.unwrap(), c.unwrap(), n), (vec![7, 10], vec![10, 0, 9], 11));
+        // "CUS-07" and "CUS-7" are two customers, as are "A1" and "B1"; ids that are not
+        // a number, or numbers too spread out for their count, are coded by appearance.
+        let firsts = |t: &[Option<&str>], c: &[Option<&str>]| {
+            let (t, c, n) = codes(t, c);
+            (t.unwrap(), c.unwrap(), n)
+        };
+        assert_eq!(
+            firsts(&[Some("CUS-07"), Some("CUS-7")], &[Some("CUS-7"), Some("CUS-07"), Some("CUS-10")]),
+            (vec![0, 1], vec![1, 0, 2], 3)
+        );
+        assert_eq!(firsts(&[Some("A1"), Some("B1")], &[Some("B1"), Some("A1")]), (vec![0, 1], vec![1, 0], 2));
+        assert_eq!(firsts(&[Some("x"), Some("12")], &[Some("12")]), (vec![0, 1], vec![1], 2));
+        assert_eq!(firsts(&[Some("1"), Some("99999999")], &[Some("1")]), (vec![0, 1], vec![0], 2));
+        assert_eq!(firsts(&[Some("1234567890")], &[Some("1234567890")]), (vec![0], vec![0], 1));
     }
 
     #[test]
