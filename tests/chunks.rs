@@ -16,8 +16,13 @@ fn created(r: usize) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// The row `blocks` blocks into a file of `write_csv`'s rows (44 bytes each).
+fn at(blocks: f64) -> usize {
+    (blocks * (BLOCK_BYTES / 44) as f64) as usize
+}
+
 /// Rows of 44 bytes (`1000000,2026-09-01T00:00:00Z,solved,email,x` and its newline,
-/// about 190k a block) until the file is `blocks` blocks long. `row` may rewrite a row's
+/// about 95k a block of 4 MiB) until the file is `blocks` blocks long. `row` may rewrite a row's
 /// fields; it is given the row's number and the byte where it starts.
 fn write_csv(blocks: f64, mut row: impl FnMut(usize, &mut Vec<String>, usize)) -> (String, usize) {
     let mut csv = String::from("ticket_id,created_at,status,channel,reason\n");
@@ -45,8 +50,8 @@ fn load(dir: &Path, csv: &[u8], profile: Option<&str>) -> anyhow::Result<Loaded>
 
 #[test]
 fn findings_and_rows_are_counted_across_blocks() {
-    // About 190k rows a block: rows 250k and 450k are in the second and third.
-    let (b2, b3) = (250_000, 450_000);
+    // Rows in the second and third blocks.
+    let (b2, b3) = (at(1.31), at(2.36));
     let mut straddler = None;
     let (csv, n) = write_csv(2.5, |r, f, at| {
         if r == b2 + 5 {
@@ -113,9 +118,9 @@ fn findings_and_rows_are_counted_across_blocks() {
 fn a_broken_row_in_a_later_block_is_named_by_its_row_and_line_in_the_file() {
     // Two rows with a line break in a quoted value (two extra lines) before the third
     // block's ragged row.
-    let bad = 450_000;
+    let bad = at(2.36);
     let (csv, _) = write_csv(2.5, |r, f, _| {
-        if r == 7 || r == 300_000 {
+        if r == 7 || r == at(1.57) {
             f[4] = "\"a\nb\"".into();
         }
         if r == bad {
@@ -132,7 +137,7 @@ fn a_broken_row_in_a_later_block_is_named_by_its_row_and_line_in_the_file() {
 #[test]
 fn a_byte_that_is_not_utf8_in_a_later_block() {
     // Windows-1252 `é` (0xE9) in the second block's subject; the first block is ASCII.
-    let at_row = 300_000;
+    let at_row = at(1.57);
     let mut offset = 0;
     let (csv, _) = write_csv(2.2, |r, f, at| {
         if r == at_row {
@@ -162,7 +167,7 @@ fn a_byte_that_is_not_utf8_in_a_later_block() {
 fn blank_lines_in_any_block_are_no_rows() {
     // Blank lines (some with a carriage return) before every 40,000th row, and at the
     // end: no row of their own, and the rows after them keep their numbers.
-    let bad = 300_001;
+    let bad = at(1.57) + 1;
     let (mut csv, n) = write_csv(2.2, |r, f, _| {
         if r % 40_000 == 0 {
             f[0] = format!("\n\r\n{}", f[0]);
@@ -188,7 +193,7 @@ fn a_quote_free_later_block_is_checked_from_its_split() {
     // No quote anywhere: every block after the first is checked from the split's own
     // counts (ShapeCheck::account). Two blank lines before every 40,000th row; short
     // rows in the second and third blocks; then a ragged row in the third.
-    let (short, later_short, bad) = (250_000, 420_000, 450_000);
+    let (short, later_short, bad) = (at(1.31), at(2.2), at(2.36));
     let rows = |ragged: bool| {
         write_csv(2.5, move |r, f, _| {
             if r % 40_000 == 0 {
@@ -213,9 +218,9 @@ fn a_quote_free_later_block_is_checked_from_its_split() {
     let reasons = csreport::labels::text(t.frame.column("reason").unwrap()).unwrap();
     assert_eq!((reasons.get(short), reasons.get(short + 1), reasons.get(later_short)), (None, Some("x"), None));
     // The header, the rows before it, and 2 blank lines before each of rows 0, 40,000,
-    // …, 440,000 (12 of them).
+    // … up to it.
     let (csv, _) = rows(true);
     let e = format!("{:#}", load(dir.path(), csv.as_bytes(), None).err().expect("a ragged row"));
-    let (row, line) = (bad + 1, 1 + bad + 1 + 2 * 12);
+    let (row, line) = (bad + 1, 1 + bad + 1 + 2 * (bad / 40_000 + 1));
     assert!(e.contains(&format!("row {row} (line {line}) has 6 fields, the header has 5")), "{e}");
 }
