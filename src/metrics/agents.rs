@@ -14,11 +14,37 @@ fn low_n(mut m: MetricValue, min: u64) -> MetricValue {
     m
 }
 
-/// Per `key` (agent or team): the KPIs of METRICS.md's "per agent / team" row.
-fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<Option<Breakdown>> {
+/// Each agent's solved tickets and handle time in the tickets' and the calls' groups,
+/// for `workload`, which takes them from the agents' table when there is one (the same
+/// group-bys, with its sums added) instead of grouping again.
+#[derive(Default)]
+struct PerAgent {
+    tickets: Option<Vec<(String, Row)>>,
+    calls: Option<Vec<(String, Row)>>,
+}
+
+/// The workload's sums over an agent's tickets: solved in the period, and their handle time.
+fn workload_ticket_exprs(t: &crate::load::Source, ctx: &Ctx) -> Vec<Expr> {
+    let solved = ctx.within("solved_at");
+    let mut e = vec![solved.clone().sum().alias("solved")];
+    if t.has("handle_seconds") {
+        e.push(col("handle_seconds").fill_null(lit(0.0)).filter(solved).sum().alias("handle"));
+    }
+    e
+}
+
+/// The workload's sum over an agent's calls: handle time of those answered.
+fn workload_call_expr(ctx: &Ctx) -> Expr {
+    col("handle_s").filter(ctx.call_masks().answered).sum().alias("h")
+}
+
+/// Per `key` (agent or team): the KPIs of METRICS.md's "per agent / team" row; per
+/// agent, also the groups with the workload's sums.
+fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<(Option<Breakdown>, PerAgent)> {
     let id = if key == "agent" { "by_agent" } else { "by_team" };
     let mut rows: Rows = BTreeMap::new();
     let mut any = false;
+    let mut per_agent = PerAgent::default();
     if let Some(t) = data.tickets.as_ref().filter(|t| t.has(key)) {
         any = true;
         let created = ctx.within("created_at");
@@ -41,11 +67,16 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<Option<Breakdo
             e.push(den.clone().sum().alias("reo_n"));
             e.push(den.and(col("reopens").gt_eq(lit(1.0))).sum().alias("reo"));
         }
-        for (k, r) in grouped(&t.frame, col(key), e)? {
-            let v = rows.entry(k).or_default();
+        let for_workload = key == "agent" && t.has("solved_at");
+        if for_workload {
+            e.extend(workload_ticket_exprs(t, ctx).into_iter().skip(1));
+        }
+        let groups = grouped(&t.frame, col(key), e)?;
+        for (k, r) in &groups {
+            let v = rows.entry(k.clone()).or_default();
             v.push(MetricValue::count("tickets_solved", r.n("solved")));
             if t.has("frt_s") {
-                v.push(low_n(duration_value("first_response_time", &r, "frt"), min));
+                v.push(low_n(duration_value("first_response_time", r, "frt"), min));
             }
             if r.get("fcr_n").is_some() {
                 let mut m = low_n(MetricValue::ratio("fcr", r.n("fcr"), r.n("fcr_n"), 100.0), min);
@@ -59,20 +90,31 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<Option<Breakdo
                 v.push(low_n(MetricValue::ratio("reopen_rate", r.n("reo"), r.n("reo_n"), 100.0), min));
             }
         }
+        if for_workload {
+            per_agent.tickets = Some(groups);
+        }
     }
     if let Some(c) = data.calls.as_ref().filter(|c| c.has(key)) {
         any = true;
         let m = ctx.call_masks();
         let mut e = vec![m.answered.clone().sum().alias("answered")];
+        let for_workload = key == "agent" && c.has("handle_s");
         if c.has("handle_s") {
             e.extend(duration_exprs("aht", col("handle_s"), m.answered.clone().and(col("talk_seconds").is_not_null())));
         }
-        for (k, r) in grouped(&c.frame, col(key), e)? {
-            let v = rows.entry(k).or_default();
+        if for_workload {
+            e.push(workload_call_expr(ctx));
+        }
+        let groups = grouped(&c.frame, col(key), e)?;
+        for (k, r) in &groups {
+            let v = rows.entry(k.clone()).or_default();
             v.push(MetricValue::count("calls_answered", r.n("answered")));
             if c.has("handle_s") {
-                v.push(low_n(super::mean_value("aht", &r, "aht"), min));
+                v.push(low_n(super::mean_value("aht", r, "aht"), min));
             }
+        }
+        if for_workload {
+            per_agent.calls = Some(groups);
         }
     }
     if let Some(s) = data.surveys.as_ref().filter(|s| s.has(key)) {
@@ -91,7 +133,7 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<Option<Breakdo
         }
     }
     if !any {
-        return Ok(None);
+        return Ok((None, per_agent));
     }
     // Keep groups with activity in the period.
     let rows = rows
@@ -99,19 +141,19 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<Option<Breakdo
         .filter(|(_, v)| v.iter().any(|m| m.n > 0))
         .map(|(key, values)| BreakdownRow { key, values, flags: vec![] })
         .collect();
-    Ok(Some(Breakdown { id: id.into(), dimension: key.into(), rows, needs: vec![] }))
+    Ok((Some(Breakdown { id: id.into(), dimension: key.into(), rows, needs: vec![] }), per_agent))
 }
 
-/// Tickets solved and handle seconds per agent, and each agent's team.
-fn workload(data: &Loaded, ctx: &Ctx) -> Result<Option<(Breakdown, MetricValue)>> {
+/// Tickets solved and handle seconds per agent, and each agent's team (`pre`: the
+/// agents' groups with these sums, when the agents' table made them).
+fn workload(data: &Loaded, ctx: &Ctx, pre: PerAgent) -> Result<Option<(Breakdown, MetricValue)>> {
     let Some(t) = data.tickets.as_ref().filter(|t| t.has("agent") && t.has("solved_at")) else { return Ok(None) };
-    let solved = ctx.within("solved_at");
-    let mut e = vec![solved.clone().sum().alias("solved")];
-    if t.has("handle_seconds") {
-        e.push(col("handle_seconds").fill_null(lit(0.0)).filter(solved.clone()).sum().alias("handle"));
-    }
+    let groups = match pre.tickets {
+        Some(groups) => groups,
+        None => grouped(&t.frame, col("agent"), workload_ticket_exprs(t, ctx))?,
+    };
     let mut per: BTreeMap<String, (f64, f64, Option<String>)> = BTreeMap::new();
-    for (k, r) in grouped(&t.frame, col("agent"), e)? {
+    for (k, r) in groups {
         per.insert(k, (r.n("solved"), r.n("handle"), None));
     }
     if t.has("team") {
@@ -138,8 +180,11 @@ fn workload(data: &Loaded, ctx: &Ctx) -> Result<Option<(Breakdown, MetricValue)>
         }
     }
     if let Some(c) = data.calls.as_ref().filter(|c| c.has("agent") && c.has("handle_s")) {
-        let m = ctx.call_masks();
-        for (k, r) in grouped(&c.frame, col("agent"), vec![col("handle_s").filter(m.answered).sum().alias("h")])? {
+        let groups = match pre.calls {
+            Some(groups) => groups,
+            None => grouped(&c.frame, col("agent"), vec![workload_call_expr(ctx)])?,
+        };
+        for (k, r) in groups {
             if let Some(e) = per.get_mut(&k) {
                 e.1 += r.n("h");
             } else if r.n("h") > 0.0 {
@@ -281,12 +326,15 @@ pub fn compute(
 ) -> Result<(Vec<MetricValue>, Vec<Breakdown>)> {
     let m = &ctx.cfg.metrics;
     let mut breakdowns = Vec::new();
+    let mut per_agent = PerAgent::default();
     if ctx.breakdowns {
-        breakdowns.extend(table(data, ctx, "agent", m.min_n_agent)?);
-        breakdowns.extend(table(data, ctx, "team", m.min_n_team)?);
+        let (by_agent, groups) = table(data, ctx, "agent", m.min_n_agent)?;
+        breakdowns.extend(by_agent);
+        per_agent = groups;
+        breakdowns.extend(table(data, ctx, "team", m.min_n_team)?.0);
     }
     let mut out = utilization(data, ctx)?;
-    match workload(data, ctx)? {
+    match workload(data, ctx, per_agent)? {
         Some((b, cv)) => {
             breakdowns.push(b);
             out.push(cv);
