@@ -761,31 +761,33 @@ fn repeat_contacts<R: Send>(
         }
         _ => None,
     };
-    // Tickets' customers and reasons, followed by inbound calls' where calls have a reason.
-    let contacts = match (tickets, ticket_cust) {
-        (Some(t), Some(mut cust)) if t.has("reason") => {
-            let mut reason = label_codes(&t.frame, "reason")?;
-            let mut at = times(&t.frame, "created_at")?;
-            if let (Some(c), Some((call_cust, call_times))) =
-                (calls.filter(|c| c.has("reason")), call_customers.as_ref())
-            {
-                cust.extend(call_cust);
-                reason.extend(label_codes(&c.frame, "reason")?);
-                at.extend(call_times);
-            }
-            Some((t.frame.height(), cust, reason, at))
-        }
-        _ => None,
-    };
-    // The two are independent: side by side.
+    // The two are independent: side by side, the repeat calls (and `beside`) from the
+    // start, while the contacts are gathered (their single-threaded copies were a stretch
+    // before both).
     let (repeat_call, repeat_contact, beside) = std::thread::scope(|scope| -> Result<_> {
-        let calls = scope.spawn(|| -> Result<_> {
+        let repeat_calls = scope.spawn(|| -> Result<_> {
             let repeat = call_customers
                 .as_ref()
                 .map(|(cust, at)| followed_within(cust, None, at, n_customers, call_window))
                 .transpose()?;
             Ok((repeat, beside(view)?))
         });
+        // Tickets' customers and reasons, followed by inbound calls' where calls have a reason.
+        let contacts = match (tickets, ticket_cust) {
+            (Some(t), Some(mut cust)) if t.has("reason") => {
+                let mut reason = label_codes(&t.frame, "reason")?;
+                let mut at = times(&t.frame, "created_at")?;
+                if let (Some(c), Some((call_cust, call_times))) =
+                    (calls.filter(|c| c.has("reason")), call_customers.as_ref())
+                {
+                    cust.extend(call_cust);
+                    reason.extend(label_codes(&c.frame, "reason")?);
+                    at.extend(call_times);
+                }
+                Some((t.frame.height(), cust, reason, at))
+            }
+            _ => None,
+        };
         let contact = contacts
             .as_ref()
             .map(|(n_t, cust, reason, at)| -> Result<_> {
@@ -794,7 +796,7 @@ fn repeat_contacts<R: Send>(
                 Ok(rep)
             })
             .transpose()?;
-        let (repeat, beside) = calls.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        let (repeat, beside) = repeat_calls.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
         Ok((repeat, contact, beside))
     })?;
     if let (Some(rep), Some(c)) = (repeat_call, data.calls.as_mut()) {
