@@ -2040,7 +2040,7 @@ impl CsvStream {
     /// file); the rest waits in `pending`.
     fn read_block(&mut self) -> Result<(String, bool)> {
         use std::io::Read;
-        // The block before's memory, already mapped: a fresh 8 MiB buffer per block was
+        // The block before's memory, already mapped: a fresh buffer per block was
         // page faults and zeroing in the kernel.
         let mut block = std::mem::take(&mut self.spare);
         block.clear();
