@@ -55,6 +55,14 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
         m.short.clone().sum().alias("short"),
         m.ivr.clone().sum().alias("ivr"),
     ];
+    // A kept sample gives its duration's median and p90 (`quantiles_from_sample`).
+    let duration_exprs = |prefix: &str, values: Expr, keep: Expr| {
+        if ctx.keep_samples {
+            super::duration_exprs_but_quantiles(prefix, values, keep)
+        } else {
+            duration_exprs(prefix, values, keep)
+        }
+    };
     let has_wait = c.has("wait_seconds");
     if has_wait {
         let within = col("wait_seconds").lt_eq(lit(cfg.service_level_seconds));
@@ -153,6 +161,7 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
             specs.push(("acw", col("acw_seconds"), m.answered.clone()));
         }
         super::attach_samples(&c.frame, &mut out, specs)?;
+        super::quantiles_from_sample(&mut out);
     }
     out.push(if c.has("repeat_call") {
         MetricValue::ratio("repeat_call_rate", n("rep"), n("rep_n"), 100.0)

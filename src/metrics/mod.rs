@@ -486,15 +486,62 @@ pub(crate) fn grouped(frame: &DataFrame, key: Expr, exprs: Vec<Expr>) -> Result<
 /// Median, mean, p90 and count of `values` (seconds) among rows where `keep` holds,
 /// plus the count of rows where `keep` holds but the value is negative.
 pub(crate) fn duration_exprs(prefix: &str, values: Expr, keep: Expr) -> Vec<Expr> {
-    let ok = keep.clone().and(values.clone().is_not_null()).and(values.clone().gt_eq(lit(0.0)));
-    let v = values.clone().filter(ok);
+    let mut e = duration_exprs_but_quantiles(prefix, values.clone(), keep.clone());
+    let v = values.clone().filter(sample_rows(values, keep));
+    e.push(v.clone().median().alias(format!("{prefix}_median")));
+    e.push(v.quantile(lit(0.9), QuantileMethod::Linear).alias(format!("{prefix}_p90")));
+    e
+}
+
+/// The rows of a duration's sample: `keep`, with a value, not negative.
+fn sample_rows(values: Expr, keep: Expr) -> Expr {
+    keep.and(values.clone().is_not_null()).and(values.gt_eq(lit(0.0)))
+}
+
+/// `duration_exprs` without the median and p90, for a duration whose sample is kept:
+/// they are read from the sorted sample (`quantiles_from_sample`) instead of being
+/// selected again from a copy of the values.
+pub(crate) fn duration_exprs_but_quantiles(prefix: &str, values: Expr, keep: Expr) -> Vec<Expr> {
+    let v = values.clone().filter(sample_rows(values.clone(), keep.clone()));
     vec![
-        v.clone().median().alias(format!("{prefix}_median")),
         v.clone().mean().alias(format!("{prefix}_mean")),
-        v.clone().quantile(lit(0.9), QuantileMethod::Linear).alias(format!("{prefix}_p90")),
         v.count().alias(format!("{prefix}_n")),
         keep.and(values.lt(lit(0.0))).sum().alias(format!("{prefix}_neg")),
     ]
+}
+
+/// The `q` quantile of ascending values as polars computes it (`QuantileMethod::Linear`:
+/// between the values at floor and ceil of (n − 1)·q, in proportion), so that a median or
+/// p90 read from a sorted sample is the one the query would have given, to the bit.
+pub(crate) fn linear_quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    match sorted.len() {
+        0 => None,
+        1 => Some(sorted[0]),
+        n => {
+            let float_idx = (n as f64 - 1.0) * q;
+            let idx = (float_idx as usize).clamp(0, n - 1);
+            let top = float_idx.ceil() as usize;
+            let (lower, upper) = (sorted[idx], sorted[top.min(n - 1)]);
+            Some(if idx == top || lower == upper { lower } else { (float_idx - idx as f64) * (upper - lower) + lower })
+        }
+    }
+}
+
+/// The median and p90 of each duration metric in `out` that has a sample and no median
+/// yet (see `duration_exprs_but_quantiles`); the median is also the headline value of
+/// those whose headline is not the mean (`mean_value`).
+pub(crate) fn quantiles_from_sample(out: &mut [MetricValue]) {
+    for m in out.iter_mut() {
+        let (Some(sample), Some(d)) = (m.sample.as_ref(), m.distribution.as_mut()) else { continue };
+        if d.median.is_nan() {
+            let median = linear_quantile(sample, 0.5);
+            d.median = median.unwrap_or(f64::NAN);
+            d.p90 = linear_quantile(sample, 0.9).unwrap_or(f64::NAN);
+            if m.value.is_none() {
+                m.value = median;
+            }
+        }
+    }
 }
 
 pub(crate) fn duration_value(id: &str, row: &Row, prefix: &str) -> MetricValue {
@@ -526,6 +573,36 @@ pub(crate) fn mean_value(id: &str, row: &Row, prefix: &str) -> MetricValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The median and p90 read from a sorted sample are polars' own, to the bit, on random
+    /// samples of every small size (ties, one value, two) and a few large ones.
+    #[test]
+    fn quantiles_from_a_sorted_sample_are_the_querys() {
+        let mut seed = 0x853C_49E6_748F_EA9Bu64;
+        let mut rand = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for len in (0..40).chain([999, 1000, 123_457]) {
+            let values: Vec<f64> = (0..len).map(|_| rand(50) as f64 * 1.5 + rand(1000) as f64 / 7.0).collect();
+            let frame = df!("v" => &values).unwrap();
+            let q = frame
+                .lazy()
+                .select([
+                    col("v").median().alias("median"),
+                    col("v").quantile(lit(0.9), QuantileMethod::Linear).alias("p90"),
+                ])
+                .collect()
+                .unwrap();
+            let want = |c: &str| q.column(c).unwrap().f64().unwrap().get(0).map(f64::to_bits);
+            let mut sorted = values.clone();
+            sorted.sort_unstable_by(f64::total_cmp);
+            let got = |p: f64| linear_quantile(&sorted, p).map(f64::to_bits);
+            assert_eq!((got(0.5), got(0.9)), (want("median"), want("p90")), "{len} values");
+        }
+    }
 
     #[test]
     fn a_window_mask_is_the_window_expression_nulls_included() {

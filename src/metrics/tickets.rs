@@ -117,6 +117,14 @@ pub fn compute(t: &Source, ctx: &Ctx, backlog: Option<&Backlog>) -> Result<(Vec<
     let solved = ctx.within("solved_at");
     let has = |c: &str| t.has(c);
     let mut e = vec![created.clone().sum().alias("created")];
+    // A kept sample gives its duration's median and p90 (`quantiles_from_sample`).
+    let duration_exprs = |prefix: &str, values: Expr, keep: Expr| {
+        if ctx.keep_samples {
+            super::duration_exprs_but_quantiles(prefix, values, keep)
+        } else {
+            duration_exprs(prefix, values, keep)
+        }
+    };
     if has("first_response_at") {
         e.extend(duration_exprs("frt", col("frt_s"), created.clone()));
         let late = col("first_response_at").is_null().or(col("first_response_at").gt_eq(lit(w.end)));
@@ -249,6 +257,7 @@ pub fn compute(t: &Source, ctx: &Ctx, backlog: Option<&Backlog>) -> Result<(Vec<
             }
         }
         super::attach_samples(&t.frame, &mut out, specs)?;
+        super::quantiles_from_sample(&mut out);
     }
     let mut breakdowns = vec![channel_mix(t, ctx, n("created"))?];
     if ctx.breakdowns {
