@@ -740,7 +740,6 @@ fn repeat_contacts<R: Send>(
             .with_name(CUSTOMER.into())
             .into_series()
     };
-    let ticket_codes = ticket_cust.as_deref().map(as_column);
     let mut call_codes = None;
     // Inbound calls' customers (NO_CODE for outbound calls) and offer times.
     let call_customers = match (calls, call_cust) {
@@ -764,14 +763,17 @@ fn repeat_contacts<R: Send>(
     // The two are independent: side by side, the repeat calls (and `beside`) from the
     // start, while the contacts are gathered (their single-threaded copies were a stretch
     // before both).
-    let (repeat_call, repeat_contact, beside) = std::thread::scope(|scope| -> Result<_> {
+    let (repeat_call, repeat_contact, ticket_codes, beside) = std::thread::scope(|scope| -> Result<_> {
         let repeat_calls = scope.spawn(|| -> Result<_> {
             let repeat = call_customers
                 .as_ref()
                 .map(|(cust, at)| followed_within(cust, None, at, n_customers, call_window))
-                .transpose()?;
+                .transpose()?
+                .map(|rep| Series::new("repeat_call".into(), rep));
             Ok((repeat, beside(view)?))
         });
+        // The tickets' customer column, made here beside the repeat calls, not before.
+        let ticket_codes = ticket_cust.as_deref().map(as_column);
         // Tickets' customers and reasons, followed by inbound calls' where calls have a reason.
         let contacts = match (tickets, ticket_cust) {
             (Some(t), Some(mut cust)) if t.has("reason") => {
@@ -793,17 +795,17 @@ fn repeat_contacts<R: Send>(
             .map(|(n_t, cust, reason, at)| -> Result<_> {
                 let mut rep = followed_within(cust, Some(reason), at, n_customers, contact_window)?;
                 rep.truncate(*n_t);
-                Ok(rep)
+                Ok(Series::new("repeat_contact".into(), rep))
             })
             .transpose()?;
         let (repeat, beside) = repeat_calls.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
-        Ok((repeat, contact, beside))
+        Ok((repeat, contact, ticket_codes, beside))
     })?;
     if let (Some(rep), Some(c)) = (repeat_call, data.calls.as_mut()) {
-        add(&mut c.frame, Series::new("repeat_call".into(), rep))?;
+        add(&mut c.frame, rep)?;
     }
     if let (Some(rep), Some(t)) = (repeat_contact, data.tickets.as_mut()) {
-        add(&mut t.frame, Series::new("repeat_contact".into(), rep))?;
+        add(&mut t.frame, rep)?;
     }
     if let (Some(codes), Some(t)) = (ticket_codes, data.tickets.as_mut()) {
         add(&mut t.frame, codes)?;
