@@ -21,6 +21,8 @@ mod progress;
 pub mod redact;
 pub mod render;
 pub mod stats;
+#[cfg(test)]
+mod test_rng;
 mod views;
 
 use anyhow::{Context, Result};

@@ -404,13 +404,8 @@ mod tests {
     /// from random later positions as the splitter does after a quoted record.
     #[test]
     fn delimiters_are_found_where_they_are() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut rand = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::test_rng::Rng(0x2545_F491_4F6C_DD1D);
+        let mut rand = |n: u64| rng.below(n);
         let alphabet = [b'a', b',', b'\n', b'\r', b'"', 0x2c + 0x80, 0xff, 0x00];
         for round in 0..2000 {
             let text: Vec<u8> = (0..rand(40)).map(|_| alphabet[rand(8) as usize]).collect();
@@ -516,18 +511,6 @@ mod tests {
         assert_eq!(n.unread.first, Some((2, "1e400".to_string())));
     }
 
-    /// A small deterministic generator (xorshift), so that a failure can be replayed.
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % n
-        }
-    }
-
     #[test]
     fn records_read_as_the_csv_crate_reads_what_it_writes() {
         // Pieces that exercise quoting: separators, quotes, line breaks of both kinds,
@@ -552,7 +535,7 @@ mod tests {
             "=1+2",
             "trailing\\",
         ];
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = crate::test_rng::Rng(0x9E37_79B9_7F4A_7C15);
         for round in 0..400 {
             let sep = [b',', b';', b'\t', b'|'][rng.below(4) as usize];
             let crlf = rng.below(2) == 0;

@@ -23,14 +23,11 @@ struct PerAgent {
     calls: Option<Vec<(String, Row)>>,
 }
 
-/// The workload's sums over an agent's tickets: solved in the period, and their handle time.
-fn workload_ticket_exprs(t: &crate::load::Source, ctx: &Ctx) -> Vec<Expr> {
-    let solved = ctx.within("solved_at");
-    let mut e = vec![solved.clone().sum().alias("solved")];
-    if t.has("handle_seconds") {
-        e.push(col("handle_seconds").fill_null(lit(0.0)).filter(solved).sum().alias("handle"));
-    }
-    e
+/// The workload's handle time over an agent's tickets solved in the period (beside their
+/// count, "solved", which the agents' table has too).
+fn workload_handle_expr(t: &crate::load::Source, ctx: &Ctx) -> Option<Expr> {
+    let handle = col("handle_seconds").fill_null(lit(0.0)).filter(ctx.within("solved_at"));
+    t.has("handle_seconds").then(|| handle.sum().alias("handle"))
 }
 
 /// The workload's sum over an agent's calls: handle time of those answered.
@@ -69,7 +66,7 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<(Option<Breakd
         }
         let for_workload = key == "agent" && t.has("solved_at");
         if for_workload {
-            e.extend(workload_ticket_exprs(t, ctx).into_iter().skip(1));
+            e.extend(workload_handle_expr(t, ctx));
         }
         let groups = grouped(&t.frame, col(key), e)?;
         for (k, r) in &groups {
@@ -150,7 +147,10 @@ fn workload(data: &Loaded, ctx: &Ctx, pre: PerAgent) -> Result<Option<(Breakdown
     let Some(t) = data.tickets.as_ref().filter(|t| t.has("agent") && t.has("solved_at")) else { return Ok(None) };
     let groups = match pre.tickets {
         Some(groups) => groups,
-        None => grouped(&t.frame, col("agent"), workload_ticket_exprs(t, ctx))?,
+        None => {
+            let solved = ctx.within("solved_at").sum().alias("solved");
+            grouped(&t.frame, col("agent"), [solved].into_iter().chain(workload_handle_expr(t, ctx)).collect())?
+        }
     };
     let mut per: BTreeMap<String, (f64, f64, Option<String>)> = BTreeMap::new();
     for (k, r) in groups {

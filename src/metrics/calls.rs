@@ -1,6 +1,6 @@
 //! Contact-center metrics over the call log.
 
-use super::{duration_exprs, mean_value, Ctx, MetricValue, Row, Window};
+use super::{mean_value, period_duration_exprs, Ctx, MetricValue, Row, Window};
 use crate::config::{CallsSection, ServiceLevelVariant};
 use crate::load::Source;
 use anyhow::Result;
@@ -55,24 +55,16 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
         m.short.clone().sum().alias("short"),
         m.ivr.clone().sum().alias("ivr"),
     ];
-    // A kept sample gives its duration's median and p90 (`quantiles_from_sample`).
-    let duration_exprs = |prefix: &str, values: Expr, keep: Expr| {
-        if ctx.keep_samples {
-            super::duration_exprs_but_quantiles(prefix, values, keep)
-        } else {
-            duration_exprs(prefix, values, keep)
-        }
-    };
     let has_wait = c.has("wait_seconds");
     if has_wait {
         let within = col("wait_seconds").lt_eq(lit(cfg.service_level_seconds));
         e.push(m.answered.clone().and(within.clone()).sum().alias("answered_in_t"));
         e.push(m.abandoned.clone().and(within).sum().alias("abandoned_in_t"));
-        e.extend(duration_exprs("asa", col("wait_seconds"), m.answered.clone()));
+        e.extend(period_duration_exprs(ctx, "asa", col("wait_seconds"), m.answered.clone()));
     }
     if c.has("handle_s") {
         let talked = m.answered.clone().and(col("talk_seconds").is_not_null());
-        e.extend(duration_exprs("aht", col("handle_s"), talked.clone()));
+        e.extend(period_duration_exprs(ctx, "aht", col("handle_s"), talked.clone()));
         e.push(col("talk_seconds").filter(talked.clone()).mean().alias("aht_talk"));
         for part in ["hold", "acw"] {
             if c.has(&format!("{part}_seconds")) {
@@ -87,7 +79,7 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
         }
     }
     if c.has("acw_seconds") {
-        e.extend(duration_exprs("acw", col("acw_seconds"), m.answered.clone()));
+        e.extend(period_duration_exprs(ctx, "acw", col("acw_seconds"), m.answered.clone()));
     }
     if c.has("repeat_call") {
         let den = m.answered.clone().and(col("repeat_call").is_not_null());
@@ -161,7 +153,6 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
             specs.push(("acw", col("acw_seconds"), m.answered.clone()));
         }
         super::attach_samples(&c.frame, &mut out, specs)?;
-        super::quantiles_from_sample(&mut out);
     }
     out.push(if c.has("repeat_call") {
         MetricValue::ratio("repeat_call_rate", n("rep"), n("rep_n"), 100.0)

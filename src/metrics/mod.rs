@@ -390,13 +390,16 @@ pub(crate) fn sample(frame: &DataFrame, values: Expr, keep: Expr) -> Result<std:
     Ok(std::sync::Arc::new(v))
 }
 
-/// Attach samples to the duration metrics of `out` named in `specs` (id, values, keep).
+/// Attach samples to the duration metrics of `out` named in `specs` (id, values, keep),
+/// and give those made without their median and p90 (`period_duration_exprs`) the
+/// sample's.
 pub(crate) fn attach_samples(frame: &DataFrame, out: &mut [MetricValue], specs: Vec<(&str, Expr, Expr)>) -> Result<()> {
     for (id, values, keep) in specs {
         if let Some(m) = out.iter_mut().find(|m| m.id == id && m.is_available()) {
             m.sample = Some(sample(frame, values, keep)?);
         }
     }
+    quantiles_from_sample(out);
     Ok(())
 }
 
@@ -498,10 +501,19 @@ fn sample_rows(values: Expr, keep: Expr) -> Expr {
     keep.and(values.clone().is_not_null()).and(values.gt_eq(lit(0.0)))
 }
 
-/// `duration_exprs` without the median and p90, for a duration whose sample is kept:
-/// they are read from the sorted sample (`quantiles_from_sample`) instead of being
-/// selected again from a copy of the values.
-pub(crate) fn duration_exprs_but_quantiles(prefix: &str, values: Expr, keep: Expr) -> Vec<Expr> {
+/// A period's `duration_exprs`: without the median and p90 when the period keeps its
+/// samples (`attach_samples` reads them from the sorted sample instead of polars
+/// selecting each from another copy of the values).
+pub(crate) fn period_duration_exprs(ctx: &Ctx, prefix: &str, values: Expr, keep: Expr) -> Vec<Expr> {
+    if ctx.keep_samples {
+        duration_exprs_but_quantiles(prefix, values, keep)
+    } else {
+        duration_exprs(prefix, values, keep)
+    }
+}
+
+/// `duration_exprs` without the median and p90.
+fn duration_exprs_but_quantiles(prefix: &str, values: Expr, keep: Expr) -> Vec<Expr> {
     let v = values.clone().filter(sample_rows(values.clone(), keep.clone()));
     vec![
         v.clone().mean().alias(format!("{prefix}_mean")),
@@ -528,9 +540,9 @@ pub(crate) fn linear_quantile(sorted: &[f64], q: f64) -> Option<f64> {
 }
 
 /// The median and p90 of each duration metric in `out` that has a sample and no median
-/// yet (see `duration_exprs_but_quantiles`); the median is also the headline value of
+/// yet (see `period_duration_exprs`); the median is also the headline value of
 /// those whose headline is not the mean (`mean_value`).
-pub(crate) fn quantiles_from_sample(out: &mut [MetricValue]) {
+fn quantiles_from_sample(out: &mut [MetricValue]) {
     for m in out.iter_mut() {
         let (Some(sample), Some(d)) = (m.sample.as_ref(), m.distribution.as_mut()) else { continue };
         if d.median.is_nan() {
@@ -578,13 +590,8 @@ mod tests {
     /// samples of every small size (ties, one value, two) and a few large ones.
     #[test]
     fn quantiles_from_a_sorted_sample_are_the_querys() {
-        let mut seed = 0x853C_49E6_748F_EA9Bu64;
-        let mut rand = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::test_rng::Rng(0x853C_49E6_748F_EA9B);
+        let mut rand = |n: u64| rng.below(n);
         for len in (0..40).chain([999, 1000, 123_457]) {
             let values: Vec<f64> = (0..len).map(|_| rand(50) as f64 * 1.5 + rand(1000) as f64 / 7.0).collect();
             let frame = df!("v" => &values).unwrap();

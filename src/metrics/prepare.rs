@@ -70,10 +70,35 @@ fn followed_within(
     if groups.len() >= u32::MAX as usize {
         bail!("more than {} contacts to look for repeats in", u32::MAX - 1);
     }
-    Ok(match swept(groups, subs, times, n_groups, window_ms) {
+    let contacts = Contacts { groups, subs, times };
+    Ok(match swept(contacts, n_groups, window_ms) {
         Some(out) => out,
-        None => bucketed(groups, subs, times, n_groups, window_ms),
+        None => bucketed(contacts, n_groups, window_ms),
     })
+}
+
+/// The contacts `followed_within` looks through: each one's group, sub-key and time.
+#[derive(Clone, Copy)]
+struct Contacts<'a> {
+    groups: &'a [u32],
+    subs: Option<&'a [u32]>,
+    times: &'a [i64],
+}
+
+impl Contacts<'_> {
+    fn sub(&self, i: usize) -> u32 {
+        self.subs.map_or(0, |s| s[i])
+    }
+
+    /// Its group and sub-key are known: it has an answer.
+    fn known(&self, i: usize) -> bool {
+        self.groups[i] != NO_CODE && self.sub(i) != NO_CODE
+    }
+
+    /// Known and in time: it takes part in the search.
+    fn counted(&self, i: usize) -> bool {
+        self.known(i) && self.times[i] != NO_TIME
+    }
 }
 
 /// `followed_within` for contacts in time order, or in two runs that each are (the
@@ -82,24 +107,15 @@ fn followed_within(
 /// with its sub-key, which it follows. A contact is visited in the order of a sort by
 /// (time, row), as each bucket of `bucketed` is, and with no sort and no buckets (a
 /// slot per group and a link per contact): 3M contacts in 90-100 ms instead of 170-200
-/// ms. None when
-/// the times go back more than once, or the walks grow long (a group with many contacts
-/// within a window, few of them with one sub-key): the buckets then.
-fn swept(
-    groups: &[u32],
-    subs: Option<&[u32]>,
-    times: &[i64],
-    n_groups: usize,
-    window_ms: i64,
-) -> Option<Vec<Option<bool>>> {
+/// ms. None when the times go back more than once, or the walks grow long (a group with
+/// many contacts within a window, few of them with one sub-key): the buckets then.
+fn swept(c: Contacts, n_groups: usize, window_ms: i64) -> Option<Vec<Option<bool>>> {
     const NONE: u32 = u32::MAX;
+    let Contacts { groups, times, .. } = c;
     let n = groups.len();
-    let sub = |i: usize| subs.map_or(0, |s| s[i]);
-    let known = |i: usize| groups[i] != NO_CODE && sub(i) != NO_CODE;
-    let counted = |i: usize| known(i) && times[i] != NO_TIME;
     // Where the second run starts, if there is one.
     let (mut second, mut latest) = (None, i64::MIN);
-    for i in (0..n).filter(|i| counted(*i)) {
+    for i in (0..n).filter(|i| c.counted(*i)) {
         if times[i] < latest {
             if second.is_some() {
                 return None;
@@ -109,7 +125,7 @@ fn swept(
         latest = times[i];
     }
     let end = second.unwrap_or(n);
-    let mut out: Vec<Option<bool>> = (0..n).map(|i| known(i).then_some(false)).collect();
+    let mut out: Vec<Option<bool>> = (0..n).map(|i| c.known(i).then_some(false)).collect();
     // The latest contact of each group so far, with its time and sub-key (a contact's
     // previous one is mostly too long ago: one read of its group's slot says so, where
     // reading its time and sub-key from their columns missed the cache), and each
@@ -121,7 +137,7 @@ fn swept(
         sub: u32,
     }
     let mut last = vec![Latest { time: 0, at: NONE, sub: 0 }; n_groups];
-    let mut before = if subs.is_some() { vec![NONE; n] } else { Vec::new() };
+    let mut before = if c.subs.is_some() { vec![NONE; n] } else { Vec::new() };
     let (mut steps, most) = (0usize, 8 * n + 1024);
     // The contacts in order, a batch at a time: their groups' slots are read first, all
     // together (reads the processor overlaps, where one at a time each waited for memory),
@@ -131,10 +147,10 @@ fn swept(
     loop {
         let mut len = 0;
         while len < batch.len() {
-            while i < end && !counted(i) {
+            while i < end && !c.counted(i) {
                 i += 1;
             }
-            while j < n && !counted(j) {
+            while j < n && !c.counted(j) {
                 j += 1;
             }
             // The earlier of the two, the first run's at the same instant.
@@ -156,7 +172,7 @@ fn swept(
         std::hint::black_box(touched);
         for &b in &batch[..len] {
             let b = b as usize;
-            let (g, t, s) = (groups[b] as usize, times[b], sub(b));
+            let (g, t, s) = (groups[b] as usize, times[b], c.sub(b));
             let Latest { mut time, mut at, sub: mut key } =
                 std::mem::replace(&mut last[g], Latest { time: t, at: b as u32, sub: s });
             if let Some(link) = before.get_mut(b) {
@@ -173,7 +189,7 @@ fn swept(
                 }
                 at = before[at as usize];
                 if at != NONE {
-                    (time, key) = (times[at as usize], sub(at as usize));
+                    (time, key) = (times[at as usize], c.sub(at as usize));
                 }
             }
         }
@@ -185,13 +201,11 @@ fn swept(
 /// the codes are dense) and each bucket — a customer's few contacts — is sorted by
 /// (sub-key, time, row), which orders them as one sort of all contacts by (group,
 /// sub-key, time, row) would, in linear time and 16 bytes a contact.
-fn bucketed(groups: &[u32], subs: Option<&[u32]>, times: &[i64], n_groups: usize, window_ms: i64) -> Vec<Option<bool>> {
-    let sub = |i: usize| subs.map_or(0, |s| s[i]);
-    let known = |i: usize| groups[i] != NO_CODE && sub(i) != NO_CODE;
-    let counted = |i: usize| known(i) && times[i] != NO_TIME;
+fn bucketed(c: Contacts, n_groups: usize, window_ms: i64) -> Vec<Option<bool>> {
+    let Contacts { groups, times, .. } = c;
     // Where each group's bucket starts, then fill.
     let mut start = vec![0usize; n_groups + 1];
-    for i in (0..groups.len()).filter(|i| counted(*i)) {
+    for i in (0..groups.len()).filter(|i| c.counted(*i)) {
         start[groups[i] as usize + 1] += 1;
     }
     for g in 0..n_groups {
@@ -199,12 +213,12 @@ fn bucketed(groups: &[u32], subs: Option<&[u32]>, times: &[i64], n_groups: usize
     }
     let mut next = start.clone();
     let mut buckets = vec![(0u32, 0i64, 0u32); start[n_groups]];
-    for i in (0..groups.len()).filter(|i| counted(*i)) {
+    for i in (0..groups.len()).filter(|i| c.counted(*i)) {
         let g = groups[i] as usize;
-        buckets[next[g]] = (sub(i), times[i], i as u32);
+        buckets[next[g]] = (c.sub(i), times[i], i as u32);
         next[g] += 1;
     }
-    let mut out: Vec<Option<bool>> = (0..groups.len()).map(|i| known(i).then_some(false)).collect();
+    let mut out: Vec<Option<bool>> = (0..groups.len()).map(|i| c.known(i).then_some(false)).collect();
     for g in 0..n_groups {
         let bucket = &mut buckets[start[g]..start[g + 1]];
         bucket.sort_unstable();
@@ -1077,13 +1091,8 @@ mod tests {
     /// by (customer, reason, time, row), on random contacts with many ties.
     #[test]
     fn repeats_match_one_sort_of_all_contacts() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut rand = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::test_rng::Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rand = |n: u64| rng.below(n);
         for round in 0..50 {
             let (n, n_groups) = (1 + rand(400) as usize, 1 + rand(30) as usize);
             let pick = |r: u64, none: u64, v: u64| if r < none { None } else { Some(v) };
@@ -1101,7 +1110,11 @@ mod tests {
             let want = reference(&rows, window);
             let got = followed_within(&groups, Some(&subs), &times, n_groups, window).unwrap();
             assert_eq!(got, want, "round {round}");
-            assert_eq!(bucketed(&groups, Some(&subs), &times, n_groups, window), want, "round {round}");
+            assert_eq!(
+                bucketed(Contacts { groups: &groups, subs: Some(&subs), times: &times }, n_groups, window),
+                want,
+                "round {round}"
+            );
             // In time order, or in two runs that are (split anywhere), the walk answers.
             if round % 2 == 0 {
                 times.sort_unstable_by_key(|t| if *t == NO_TIME { 0 } else { *t });
@@ -1114,11 +1127,21 @@ mod tests {
                 r.2 = *t;
             }
             let want = reference(&rows, window);
-            let walked = swept(&groups, Some(&subs), &times, n_groups, window).expect("in order");
+            let walked = swept(Contacts { groups: &groups, subs: Some(&subs), times: &times }, n_groups, window)
+                .expect("in order");
             assert_eq!(walked, want, "round {round}, in order");
-            assert_eq!(bucketed(&groups, Some(&subs), &times, n_groups, window), want, "round {round}");
-            let walked = swept(&groups, None, &times, n_groups, window).expect("in order");
-            assert_eq!(walked, bucketed(&groups, None, &times, n_groups, window), "round {round}");
+            assert_eq!(
+                bucketed(Contacts { groups: &groups, subs: Some(&subs), times: &times }, n_groups, window),
+                want,
+                "round {round}"
+            );
+            let walked =
+                swept(Contacts { groups: &groups, subs: None, times: &times }, n_groups, window).expect("in order");
+            assert_eq!(
+                walked,
+                bucketed(Contacts { groups: &groups, subs: None, times: &times }, n_groups, window),
+                "round {round}"
+            );
         }
     }
 

@@ -1,7 +1,7 @@
 //! Ticket metrics: volume and backlog, responsiveness and resolution (calendar and
 //! business time), SLA per priority, and quality (FCR, reopens, escalations).
 
-use super::{duration_exprs, duration_value, grouped, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
+use super::{duration_value, grouped, period_duration_exprs, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
 use crate::config::{Clock, FcrVariant};
 use crate::load::Source;
 use anyhow::Result;
@@ -117,29 +117,21 @@ pub fn compute(t: &Source, ctx: &Ctx, backlog: Option<&Backlog>) -> Result<(Vec<
     let solved = ctx.within("solved_at");
     let has = |c: &str| t.has(c);
     let mut e = vec![created.clone().sum().alias("created")];
-    // A kept sample gives its duration's median and p90 (`quantiles_from_sample`).
-    let duration_exprs = |prefix: &str, values: Expr, keep: Expr| {
-        if ctx.keep_samples {
-            super::duration_exprs_but_quantiles(prefix, values, keep)
-        } else {
-            duration_exprs(prefix, values, keep)
-        }
-    };
     if has("first_response_at") {
-        e.extend(duration_exprs("frt", col("frt_s"), created.clone()));
+        e.extend(period_duration_exprs(ctx, "frt", col("frt_s"), created.clone()));
         let late = col("first_response_at").is_null().or(col("first_response_at").gt_eq(lit(w.end)));
         e.push(created.clone().and(late).sum().alias("no_response"));
     }
     if has("frt_bs") {
-        e.extend(duration_exprs("frtb", col("frt_bs"), created.clone()));
+        e.extend(period_duration_exprs(ctx, "frtb", col("frt_bs"), created.clone()));
     }
     if has("solved_at") {
         e.push(solved.clone().sum().alias("solved"));
-        e.extend(duration_exprs("res", col("res_s"), solved.clone()));
-        e.extend(duration_exprs("fres", col("first_res_s"), solved.clone()));
+        e.extend(period_duration_exprs(ctx, "res", col("res_s"), solved.clone()));
+        e.extend(period_duration_exprs(ctx, "fres", col("first_res_s"), solved.clone()));
     }
     if has("res_bs") {
-        e.extend(duration_exprs("resb", col("res_bs"), solved.clone()));
+        e.extend(period_duration_exprs(ctx, "resb", col("res_bs"), solved.clone()));
     }
     let fr_needs = sla_available(t, ctx, &ctx.cfg.sla.first_response, "first_response_at", "first_response");
     let res_needs = sla_available(t, ctx, &ctx.cfg.sla.resolution, "solved_at", "resolution");
@@ -257,7 +249,6 @@ pub fn compute(t: &Source, ctx: &Ctx, backlog: Option<&Backlog>) -> Result<(Vec<
             }
         }
         super::attach_samples(&t.frame, &mut out, specs)?;
-        super::quantiles_from_sample(&mut out);
     }
     let mut breakdowns = vec![channel_mix(t, ctx, n("created"))?];
     if ctx.breakdowns {
