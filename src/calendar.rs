@@ -104,7 +104,17 @@ impl BusinessClock {
         if t >= self.starts[n] {
             return self.before[n];
         }
-        let i = self.starts.partition_point(|s| *s <= t) - 1;
+        // The day of `t`: local days are 24 h give or take a DST shift, so the day
+        // counted in 24 h from the first midnight is off by at most one (then fixed),
+        // where a search over the days took most of the business-time columns' time.
+        const DAY: i64 = 86_400_000;
+        let mut i = (((t - self.starts[0]) / DAY) as usize).min(n - 1);
+        while self.starts[i] > t {
+            i -= 1;
+        }
+        while self.starts[i + 1] <= t {
+            i += 1;
+        }
         let (a, b) = self.open[i];
         self.before[i] + (t.clamp(a, b) - a).max(0)
     }
@@ -157,6 +167,46 @@ mod tests {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         let c = BusinessClock::new(&cal(&[]), tz, d("2026-03-01"), d("2026-04-30"));
         assert_eq!(c.seconds_between(ms("2026-03-27 16:00", tz), ms("2026-03-30 10:00", tz)), 7200.0);
+    }
+
+    #[test]
+    fn the_day_of_an_instant_is_found_across_dst_changes_and_the_edges() {
+        // Every 7 minutes 13 seconds over two years and a margin on each side, in zones
+        // with and without DST (and one of 30-minute shifts), open on weekdays or round
+        // the clock (where the minutes before midnight count): the day counted in 24 h
+        // steps and fixed is the day a search over the midnights finds.
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let always: BTreeMap<String, String> =
+            DAYS.iter().map(|d| (d.to_string(), "00:00-24:00".to_string())).collect();
+        let always = WeekHours::parse(&Calendar { hours: always, holidays: vec![d("2025-12-25")] }).unwrap();
+        let zones = ["Europe/Paris", "America/New_York", "Australia/Lord_Howe", "UTC"];
+        for (zone, hours) in zones.iter().flat_map(|z| [(z, cal(&["2025-12-25"])), (z, always.clone())]) {
+            let tz: Tz = zone.parse().unwrap();
+            let c = BusinessClock::new(&hours, tz, d("2025-01-01"), d("2026-12-31"));
+            let searched = |t: i64| {
+                let n = c.open.len();
+                if t <= c.starts[0] {
+                    return 0;
+                }
+                if t >= c.starts[n] {
+                    return c.before[n];
+                }
+                let i = c.starts.partition_point(|s| *s <= t) - 1;
+                let (a, b) = c.open[i];
+                c.before[i] + (t.clamp(a, b) - a).max(0)
+            };
+            let (first, last) = (c.starts[0] - 3 * 86_400_000, c.starts[c.open.len()] + 3 * 86_400_000);
+            let mut t = first;
+            while t < last {
+                assert_eq!(c.cumulative(t), searched(t), "{zone} at {t}");
+                t += 433_000;
+            }
+            for s in &c.starts {
+                for x in [s - 1, *s, s + 1] {
+                    assert_eq!(c.cumulative(x), searched(x), "{zone} at a midnight {x}");
+                }
+            }
+        }
     }
 
     #[test]

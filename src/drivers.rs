@@ -361,7 +361,8 @@ pub fn compute(
     // end. Each ranking masks them again for its period; narrowing them once spares
     // every one of the dozens of rankings' queries a pass over the whole frames.
     let span = Window { start: cur.start.min(prev.start), end: cur.end.max(prev.end) };
-    let narrowed = crate::metrics::windowed(data, &span)?;
+    let mut narrowed = crate::metrics::windowed(data, &span)?;
+    crate::metrics::prepare::period_columns(&mut narrowed, cfg, None, true)?;
     let data = &narrowed;
     let memo = Memo::default();
     let all = rank(data, cfg, field, &d.sources, cur, prev, &memo)?;

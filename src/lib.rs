@@ -519,7 +519,7 @@ fn load_stage(plan: &plan::ReportPlan) -> Result<load::Loaded> {
     let read = t.elapsed();
     let read_peak = if plan.timings { progress::peak_rss_mb() } else { None };
     metrics::prepare::drop_unread(&mut data, false);
-    metrics::prepare::prepare(&mut data, &plan.config, plan.as_of.timestamp_millis())?;
+    metrics::prepare::prepare(&mut data, &plan.config)?;
     metrics::prepare::drop_unread(&mut data, true);
     if plan.timings {
         eprintln!(

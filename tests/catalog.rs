@@ -22,7 +22,7 @@ fn config(extra: &str) -> Config {
 
 fn run_with(cfg: &Config, period: &str) -> MetricSet {
     let mut data = csreport::load::load_all(cfg, &dir()).unwrap();
-    metrics::prepare::prepare(&mut data, cfg, AS_OF).unwrap();
+    metrics::prepare::prepare(&mut data, cfg).unwrap();
     metrics::compute(&data, cfg, &Period::parse(period).unwrap(), AS_OF).unwrap()
 }
 
@@ -308,7 +308,7 @@ fn ticket_ratings_on_another_scale_are_refused_unless_rescaled() {
     let run = |extra: &str| {
         let cfg = Config::parse(&format!("{base}{extra}"), "t.toml").unwrap();
         let mut data = csreport::load::load_all(&cfg, tmp.path()).unwrap();
-        metrics::prepare::prepare(&mut data, &cfg, AS_OF).unwrap();
+        metrics::prepare::prepare(&mut data, &cfg).unwrap();
         metrics::compute(&data, &cfg, &Period::parse("2026-W13").unwrap(), AS_OF)
     };
     let err = format!("{:#}", run("").unwrap_err());
@@ -330,7 +330,7 @@ fn an_abandon_without_a_wait_time_is_abandoned_not_lost() {
     .unwrap();
     let cfg = Config::parse("[report]\ntimezone = \"UTC\"\n[inputs.calls]\npath = \"c.csv\"\n", "c.toml").unwrap();
     let mut data = csreport::load::load_all(&cfg, tmp.path()).unwrap();
-    metrics::prepare::prepare(&mut data, &cfg, AS_OF).unwrap();
+    metrics::prepare::prepare(&mut data, &cfg).unwrap();
     let m = metrics::compute(&data, &cfg, &Period::parse("2026-W13").unwrap(), AS_OF).unwrap();
     // A answered, B abandoned (no wait: not short), C a short abandon → offered 2, 1 abandoned.
     assert_eq!(m.value("calls_offered"), Some(2.0));

@@ -46,8 +46,7 @@ fn run(extra: &str) -> Drivers {
     );
     let cfg = Config::parse(&text, "d.toml").unwrap();
     let mut data = csreport::load::load_all(&cfg, tmp.path()).unwrap();
-    let as_of = 1_790_000_000_000;
-    metrics::prepare::prepare(&mut data, &cfg, as_of).unwrap();
+    metrics::prepare::prepare(&mut data, &cfg).unwrap();
     let w = |p: &str| {
         let (start, end) = Period::parse(p).unwrap().bounds_ms(chrono_tz::UTC);
         Window { start, end }

@@ -193,7 +193,7 @@ fn load_and_compute(seed: usize, mutations: &[Mutation]) -> Result<(), TestCaseE
     let cfg = Config::parse(&cfg_text, "fuzz/report.toml").expect("the fuzz config is valid");
     let as_of = 1_790_000_000_000; // 2026-09-21
     let Ok(mut data) = csreport::load::load_all(&cfg, tmp.path()) else { return Ok(()) };
-    if csreport::metrics::prepare::prepare(&mut data, &cfg, as_of).is_err() {
+    if csreport::metrics::prepare::prepare(&mut data, &cfg).is_err() {
         return Ok(());
     }
     for p in ["2026-W13", "2026-Q3", "2026-09"] {

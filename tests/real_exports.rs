@@ -34,7 +34,7 @@ fn load(config: &str) -> (Config, csreport::load::Loaded) {
 fn compute(config: &str, period: &str, as_of: &str) -> (csreport::load::Loaded, MetricSet) {
     let (cfg, mut data) = load(config);
     let as_of = csreport::plan::parse_as_of(as_of, cfg.timezone().unwrap()).unwrap().timestamp_millis();
-    metrics::prepare::prepare(&mut data, &cfg, as_of).unwrap();
+    metrics::prepare::prepare(&mut data, &cfg).unwrap();
     let m = metrics::compute(&data, &cfg, &Period::parse(period).unwrap(), as_of).unwrap();
     (data, m)
 }
@@ -177,7 +177,7 @@ fn a_french_latin1_export_loads_and_its_accents_reach_the_report() {
     let i = &t.meta.issues[0];
     assert_eq!((i.column.as_str(), i.count, i.first_row, i.first_value.as_str()), ("channel", 1, 5, "Courrier"));
     let as_of = 1_790_000_000_000; // 2026-09-21
-    metrics::prepare::prepare(&mut data, &cfg, as_of).unwrap();
+    metrics::prepare::prepare(&mut data, &cfg).unwrap();
     let m = metrics::compute(&data, &cfg, &Period::parse("2026-09").unwrap(), as_of).unwrap();
     // FRT: 1 h, 30 min, 30 min, 5 min (FR-003 has "-") → median 1800 s.
     approx(m.value("first_response_time"), 1800.0);
@@ -234,7 +234,7 @@ fn fixture(name: &str, period: &str) -> (csreport::load::Loaded, MetricSet) {
     let cfg = Config::from_file(&dir.join("report.toml")).unwrap();
     let mut data = csreport::load::load_all(&cfg, &dir).unwrap();
     let as_of = 1_790_000_000_000;
-    metrics::prepare::prepare(&mut data, &cfg, as_of).unwrap();
+    metrics::prepare::prepare(&mut data, &cfg).unwrap();
     let m = metrics::compute(&data, &cfg, &Period::parse(period).unwrap(), as_of).unwrap();
     (data, m)
 }

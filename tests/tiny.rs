@@ -14,7 +14,7 @@ fn compute(format: &str) -> MetricSet {
     let dir = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test")).join("tests/fixtures/tiny");
     let cfg = Config::from_file(&dir.join(format!("report-{format}.toml"))).unwrap();
     let mut data = csreport::load::load_all(&cfg, &dir).unwrap();
-    metrics::prepare::prepare(&mut data, &cfg, AS_OF).unwrap();
+    metrics::prepare::prepare(&mut data, &cfg).unwrap();
     metrics::compute(&data, &cfg, &Period::parse("2026-09").unwrap(), AS_OF).unwrap()
 }
 
@@ -118,7 +118,7 @@ fn drivers_count_tickets_and_calls_with_ties_by_name() {
     let dir = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test")).join("tests/fixtures/tiny");
     let cfg = Config::from_file(&dir.join("report-csv.toml")).unwrap();
     let mut data = csreport::load::load_all(&cfg, &dir).unwrap();
-    metrics::prepare::prepare(&mut data, &cfg, AS_OF).unwrap();
+    metrics::prepare::prepare(&mut data, &cfg).unwrap();
     let w = |p: &str| {
         let (start, end) = Period::parse(p).unwrap().bounds_ms(chrono_tz::UTC);
         metrics::Window { start, end }

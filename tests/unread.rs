@@ -15,7 +15,7 @@ fn results(dir: &Path, period: &str, as_of: i64, drop: bool) -> String {
     if drop {
         csreport::metrics::prepare::drop_unread(&mut data, false);
     }
-    csreport::metrics::prepare::prepare(&mut data, &cfg, as_of).unwrap();
+    csreport::metrics::prepare::prepare(&mut data, &cfg).unwrap();
     if drop {
         csreport::metrics::prepare::drop_unread(&mut data, true);
     }

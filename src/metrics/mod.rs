@@ -341,6 +341,7 @@ pub fn compute_with(
     // end, whenever created) is counted in one loop over every ticket.
     let backlog = data.tickets.as_ref().map(|t| tickets::Backlog::count(&t.frame, &ctx.window)).transpose()?.flatten();
     let mut win = windowed(data, &ctx.window)?;
+    prepare::period_columns(&mut win, cfg, Some(as_of), ctx.breakdowns)?;
     add_masks(&mut win, &ctx.window, cfg)?;
     if let Some(t) = &win.tickets {
         let (m, b) = tickets::compute(t, &ctx, backlog.as_ref())?;
@@ -676,8 +677,21 @@ mod tests {
                 d.push(di);
             }
         }
-        let frame = df!("created_at" => &c, "done_at" => &d).unwrap();
-        let b = tickets::Backlog::count(&frame, &w).unwrap().expect("done_at is there");
+        // Done as solved, else as closed (the first of every three rows has no solved_at,
+        // the second no closed_at, the third both, closed after solved).
+        let solved: Vec<Option<i64>> = d.iter().enumerate().map(|(i, d)| if i % 3 == 0 { None } else { *d }).collect();
+        let closed: Vec<Option<i64>> = d
+            .iter()
+            .enumerate()
+            .map(|(i, d)| if i % 3 == 1 { None } else { d.map(|d| d + 7 * (i % 3) as i64) })
+            .collect();
+        let frame = df!("created_at" => &c, "solved_at" => &solved, "closed_at" => &closed).unwrap();
+        let b = tickets::Backlog::count(&frame, &w).unwrap().expect("solved_at is there");
+        let frame = frame
+            .lazy()
+            .with_column(coalesce(&[col("solved_at"), col("closed_at")]).alias("done_at"))
+            .collect()
+            .unwrap();
         let age = lit(w.end) - col("created_at");
         let mut exprs = vec![
             tickets::open_at(w.start).sum().cast(DataType::Float64).alias("start"),
@@ -692,7 +706,15 @@ mod tests {
         let by_age: Vec<f64> = tickets::AGE_BUCKETS.iter().map(|(k, _, _)| get(k)).collect();
         assert_eq!((b.start, b.end, b.by_age.to_vec()), (get("start"), get("end"), by_age));
         assert!(b.start > 0.0 && b.end > b.start && b.by_age.iter().all(|n| *n > 0.0), "{b:?}");
-        assert_eq!(tickets::Backlog::count(&frame.drop("done_at").unwrap(), &w).unwrap(), None);
+        let neither = frame.drop_many(["solved_at", "closed_at"]);
+        assert_eq!(tickets::Backlog::count(&neither, &w).unwrap(), None);
+        // Either one alone is the done time.
+        let only_closed = df!("created_at" => &c, "closed_at" => &d).unwrap();
+        let only_solved = df!("created_at" => &c, "solved_at" => &d).unwrap();
+        assert_eq!(
+            tickets::Backlog::count(&only_closed, &w).unwrap(),
+            tickets::Backlog::count(&only_solved, &w).unwrap()
+        );
     }
 
     #[test]

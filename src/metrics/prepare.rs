@@ -1,6 +1,8 @@
-//! Derived columns, computed once per run before any period: durations in calendar
-//! and business time, local weekday and hour, repeat contacts, the survey ↔ ticket
-//! link, and ticket CSAT ratings as survey responses.
+//! Derived columns. Computed once per run before any period, those that look across
+//! rows: repeat contacts, customer codes, the survey ↔ ticket link, and ticket CSAT
+//! ratings as survey responses. Computed for each period's rows (`period_columns`),
+//! those that depend on a row alone: durations in calendar and business time, ages at
+//! as-of, handle time, local weekday and hour.
 
 use crate::calendar::{BusinessClock, WeekHours};
 use crate::config::{Clock, Config};
@@ -9,10 +11,6 @@ use anyhow::{bail, Result};
 use chrono::TimeZone;
 use chrono_tz::Tz;
 use polars::prelude::*;
-
-fn secs(from: &str, to: &str) -> Expr {
-    (col(to) - col(from)).cast(DataType::Float64) / lit(1000.0)
-}
 
 /// Local weekday (0 = Monday) and hour of each timestamp, as the columns `weekday` and
 /// `hour` (written straight into them, in one pass: over millions of rows, vectors of
@@ -509,10 +507,10 @@ pub const CUSTOMER: &str = "__customer";
 /// a report, so as not to hold them through the derived columns and the periods (W1:
 /// 190 MB of the 630 MB loaded). `before`: not read by the derived columns either;
 /// `after`: read only by them (the survey ↔ ticket link, inbound calls, repeat contacts,
-/// the first resolution and done times, and the codes that the metrics read as
-/// integers: `__outcome`, `__kind`, `__customer`).
+/// and the codes that the metrics read as integers: `__outcome`, `__kind`,
+/// `__customer`).
 pub const UNREAD: [(&str, &[&str], &[&str]); 3] = [
-    ("tickets", &["status", "customer_messages"], &["ticket_id", "customer_id", "first_resolved_at", "closed_at"]),
+    ("tickets", &["status", "customer_messages"], &["ticket_id", "customer_id"]),
     ("calls", &["call_id", "queue", "ivr_seconds"], &["direction", "outcome", "customer_id"]),
     ("surveys", &["survey_id", "comment"], &["kind"]),
 ];
@@ -531,8 +529,7 @@ pub fn drop_unread(data: &mut Loaded, derived: bool) {
 }
 
 /// Add the derived columns every period's computation uses.
-pub fn prepare(data: &mut Loaded, cfg: &Config, as_of: i64) -> Result<()> {
-    let tz = cfg.timezone()?;
+pub fn prepare(data: &mut Loaded, cfg: &Config) -> Result<()> {
     let hours = cfg.calendar.as_ref().map(WeekHours::parse).transpose()?;
     // Repeat contacts first: their working memory (customer codes, times, buckets: about
     // 250 MB for W1) is then freed before the other derived columns are made, which
@@ -540,28 +537,21 @@ pub fn prepare(data: &mut Loaded, cfg: &Config, as_of: i64) -> Result<()> {
     if let Some(c) = data.calls.as_mut() {
         inbound(c)?;
     }
-    // The calls' own columns and the responses' links to their tickets need none of the
-    // repeat contacts: they are made on the repeat calls' thread once it is done (the
-    // repeat contacts, over tickets and calls, take it twice as long), instead of on
-    // one core after. (Responses made from tickets' ratings are added later, so the
-    // link waits for them when there are any.)
-    let (call_columns, early_link) = repeat_contacts(data, cfg, |data: &Loaded| -> Result<_> {
-        let columns = data.calls.as_ref().map(|c| calls_columns(c, tz)).transpose()?;
-        let link = match (&data.surveys, &data.tickets) {
+    // The responses' links to their tickets need none of the repeat contacts: they are
+    // made on the repeat calls' thread once it is done (the repeat contacts, over
+    // tickets and calls, take it twice as long), instead of on one core after.
+    // (Responses made from tickets' ratings are added later, so the link waits for
+    // them when there are any.)
+    let early_link = repeat_contacts(data, cfg, |data: &Loaded| -> Result<_> {
+        match (&data.surveys, &data.tickets) {
             (Some(s), Some(t)) if s.has("ticket_id") && !ratings_become_responses(t) => {
-                Some(SurveyTickets::find(s, t)?)
+                Ok(Some(SurveyTickets::find(s, t)?))
             }
-            _ => None,
-        };
-        Ok((columns, link))
-    })?;
-    if let (Some(c), Some(columns)) = (data.calls.as_mut(), call_columns) {
-        for column in columns {
-            add(&mut c.frame, column)?;
+            _ => Ok(None),
         }
-    }
-    if let Some(t) = data.tickets.as_mut() {
-        prepare_tickets(t, cfg, tz, hours.as_ref(), as_of)?;
+    })?;
+    if cfg.sla.clock == Clock::Business && hours.is_none() {
+        bail!("[sla] clock = \"business\" needs a [calendar]");
     }
     ticket_csat_as_responses(data, cfg)?;
     if let (Some(s), Some(t)) = (data.surveys.as_mut(), data.tickets.as_mut()) {
@@ -598,42 +588,74 @@ fn code_columns(src: &mut Source) -> Result<()> {
     Ok(())
 }
 
-fn prepare_tickets(t: &mut Source, cfg: &Config, tz: Tz, hours: Option<&WeekHours>, as_of: i64) -> Result<()> {
-    let mut exprs = Vec::new();
-    if t.has("first_response_at") {
-        exprs.push(secs("created_at", "first_response_at").alias("frt_s"));
-    }
-    if t.has("solved_at") {
-        exprs.push(secs("created_at", "solved_at").alias("res_s"));
-        let first = if t.has("first_resolved_at") {
-            coalesce(&[col("first_resolved_at"), col("solved_at")])
-        } else {
-            col("solved_at")
+/// The derived columns that depend on a row alone, made for a period's rows only
+/// (`metrics::windowed`) rather than for every row once per run: durations in calendar
+/// and business time, the age at as-of, handle time, and the local weekday and hour.
+/// Every period's rows are a fraction of the data, so they add little to the period's
+/// work, and they are no longer held beside the whole frames (W1: 96 MB).
+///
+/// `as_of`: the ages and the business-time durations too (None: only the calendar
+/// durations and handle time, for the drivers); `weekday_hour`: for the heat maps.
+pub(crate) fn period_columns(win: &mut Loaded, cfg: &Config, as_of: Option<i64>, weekday_hour: bool) -> Result<()> {
+    let tz = cfg.timezone()?;
+    if let Some(t) = win.tickets.as_mut() {
+        let hours = match as_of {
+            Some(_) => cfg.calendar.as_ref().map(WeekHours::parse).transpose()?,
+            None => None,
         };
-        exprs.push(((first - col("created_at")).cast(DataType::Float64) / lit(1000.0)).alias("first_res_s"));
+        ticket_columns(t, tz, hours.as_ref(), as_of, weekday_hour)?;
     }
-    let done = match (t.has("solved_at"), t.has("closed_at")) {
-        (true, true) => Some(coalesce(&[col("solved_at"), col("closed_at")])),
-        (true, false) => Some(col("solved_at")),
-        (false, true) => Some(col("closed_at")),
-        (false, false) => None,
+    if let Some(c) = win.calls.as_mut() {
+        for column in calls_columns(c, tz, weekday_hour)? {
+            add(&mut c.frame, column)?;
+        }
+    }
+    Ok(())
+}
+
+fn ticket_columns(t: &mut Source, tz: Tz, hours: Option<&WeekHours>, as_of: Option<i64>, wd_hr: bool) -> Result<()> {
+    use polars_arrow::array::MutablePrimitiveArray;
+    // The times from their value slices, NO_TIME where empty.
+    let time = |name: &str| if t.has(name) { times(&t.frame, name).map(Some) } else { Ok(None) };
+    let (created, responded, solved) = (times(&t.frame, "created_at")?, time("first_response_at")?, time("solved_at")?);
+    let first_resolved = time("first_resolved_at")?;
+    // Calendar seconds from creation to `to(row)` (null where either is missing), as
+    // the expression `(to - created).cast(f64) / 1000` computes them, in one pass.
+    let calendar = |name: &str, to: &dyn Fn(usize) -> i64| -> Series {
+        let mut out = MutablePrimitiveArray::<f64>::with_capacity(created.len());
+        out.extend_trusted_len(created.iter().enumerate().map(|(i, &a)| {
+            let b = to(i);
+            (a != NO_TIME && b != NO_TIME).then(|| (b - a) as f64 / 1000.0)
+        }));
+        Float64Chunked::with_chunk(name.into(), out.into()).into_series()
     };
-    if let Some(d) = done {
-        exprs.push(d.alias("done_at"));
+    let mut columns = Vec::new();
+    if let Some(r) = &responded {
+        columns.push(calendar("frt_s", &|i| r[i]));
     }
-    exprs.push(((lit(as_of) - col("created_at")).cast(DataType::Float64) / lit(1000.0)).alias("age_asof_s"));
-    add_exprs(&mut t.frame, exprs)?;
+    if let Some(s) = &solved {
+        columns.push(calendar("res_s", &|i| s[i]));
+        // The first resolution, else the solve.
+        columns.push(match &first_resolved {
+            Some(f) => calendar("first_res_s", &|i| if f[i] != NO_TIME { f[i] } else { s[i] }),
+            None => calendar("first_res_s", &|i| s[i]),
+        });
+    }
+    if let Some(as_of) = as_of {
+        columns.push(calendar("age_asof_s", &|_| as_of));
+    }
+    for c in columns {
+        add(&mut t.frame, c)?;
+    }
+    if wd_hr {
+        let (wd, hr) = weekday_hour(t.frame.column("created_at")?.i64()?, tz);
+        add(&mut t.frame, wd)?;
+        add(&mut t.frame, hr)?;
+    }
 
-    let (wd, hr) = weekday_hour(t.frame.column("created_at")?.i64()?, tz);
-    add(&mut t.frame, wd)?;
-    add(&mut t.frame, hr)?;
-
-    if let Some(hours) = hours {
-        // The times from their value slices, NO_TIME where empty.
-        let created = times(&t.frame, "created_at")?;
-        let responded = if t.has("first_response_at") { Some(times(&t.frame, "first_response_at")?) } else { None };
-        let solved = if t.has("solved_at") { Some(times(&t.frame, "solved_at")?) } else { None };
-        // One clock over every day the tickets and as-of touch.
+    if let (Some(hours), Some(as_of)) = (hours, as_of) {
+        // One clock over every day the tickets and as-of touch (the open time between
+        // two instants inside it does not depend on its first day).
         let all = created.iter().chain(responded.iter().flatten()).chain(solved.iter().flatten());
         let (lo, hi) = (all.copied().filter(|v| *v != NO_TIME).chain([as_of]))
             .fold((i64::MAX, i64::MIN), |(a, b), v| (a.min(v), b.max(v)));
@@ -641,10 +663,8 @@ fn prepare_tickets(t: &mut Source, cfg: &Config, tz: Tz, hours: Option<&WeekHour
         let clock = BusinessClock::new(hours, tz, day(lo), day(hi));
         // A negative calendar duration stays negative in business time (at most −1 s),
         // so that it is excluded and counted like its calendar twin. The open time
-        // between two instants is the difference of their `cumulative` open times (a
-        // search over the clock's days): a ticket's creation is looked up once for its
-        // three columns, as-of once for all (`seconds_between` would look up both ends
-        // of every duration).
+        // between two instants is the difference of their `cumulative` open times: a
+        // ticket's creation is looked up once for its three columns, as-of once for all.
         let seconds = |a: i64, open_a: i64, b: i64, open_b: i64| -> f64 {
             let s = (open_b - open_a) as f64 / 1000.0;
             if b < a {
@@ -654,49 +674,35 @@ fn prepare_tickets(t: &mut Source, cfg: &Config, tz: Tz, hours: Option<&WeekHour
             }
         };
         let open_as_of = clock.cumulative(as_of);
-        // The three columns over a range of tickets, written straight into arrays (not as
-        // Options first: 16 bytes a ticket).
-        let part = |rows: std::ops::Range<usize>| -> [polars_arrow::array::MutablePrimitiveArray<f64>; 3] {
-            let mut out = [(); 3].map(|_| polars_arrow::array::MutablePrimitiveArray::with_capacity(rows.len()));
-            for i in rows {
-                let a = created[i];
-                if a == NO_TIME {
-                    out.iter_mut().for_each(|o| o.push(None));
-                    continue;
-                }
-                let open_a = clock.cumulative(a);
-                let until = |b: i64| (b != NO_TIME).then(|| seconds(a, open_a, b, clock.cumulative(b)));
-                out[0].push(responded.as_ref().and_then(|r| until(r[i])));
-                out[1].push(solved.as_ref().and_then(|s| until(s[i])));
-                out[2].push(Some(seconds(a, open_a, as_of, open_as_of)));
+        // The three columns written straight into arrays (not as Options first: 16
+        // bytes a ticket).
+        let mut out = [(); 3].map(|_| MutablePrimitiveArray::<f64>::with_capacity(created.len()));
+        for (i, &a) in created.iter().enumerate() {
+            if a == NO_TIME {
+                out.iter_mut().for_each(|o| o.push(None));
+                continue;
             }
-            out
-        };
-        // The tickets in two halves side by side, each column then joined into one chunk.
-        let mid = created.len() / 2;
-        let (first, second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| part(mid..created.len()));
-            (part(0..mid), second.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-        });
-        let mut columns =
-            first.into_iter().zip(second).zip(["frt_bs", "res_bs", "age_asof_bs"]).map(|((a, b), name)| {
-                let halves = [a, b].map(polars_arrow::array::PrimitiveArray::<f64>::from);
-                Float64Chunked::from_chunk_iter(name.into(), halves).rechunk().into_owned().into_series()
-            });
-        let (frt, res, age) = (columns.next(), columns.next(), columns.next().expect("three columns"));
-        let (frt, res) = (frt.filter(|_| responded.is_some()), res.filter(|_| solved.is_some()));
-        for column in [frt, res, Some(age)].into_iter().flatten() {
-            add(&mut t.frame, column)?;
+            let open_a = clock.cumulative(a);
+            let until = |b: i64| (b != NO_TIME).then(|| seconds(a, open_a, b, clock.cumulative(b)));
+            out[0].push(responded.as_ref().and_then(|r| until(r[i])));
+            out[1].push(solved.as_ref().and_then(|s| until(s[i])));
+            out[2].push(Some(seconds(a, open_a, as_of, open_as_of)));
         }
-    }
-    if cfg.sla.clock == Clock::Business && hours.is_none() {
-        bail!("[sla] clock = \"business\" needs a [calendar]");
+        let [frt, res, age] = out;
+        let column = |a: MutablePrimitiveArray<f64>, name: &str| Float64Chunked::with_chunk(name.into(), a.into());
+        if responded.is_some() {
+            add(&mut t.frame, column(frt, "frt_bs").into_series())?;
+        }
+        if solved.is_some() {
+            add(&mut t.frame, column(res, "res_bs").into_series())?;
+        }
+        add(&mut t.frame, column(age, "age_asof_bs").into_series())?;
     }
     Ok(())
 }
 
 /// The calls' derived columns: handle time, and the weekday and hour offered.
-fn calls_columns(c: &Source, tz: Tz) -> Result<Vec<Series>> {
+fn calls_columns(c: &Source, tz: Tz, wd_hr: bool) -> Result<Vec<Series>> {
     let mut out = Vec::new();
     if c.has("talk_seconds") {
         let part = |n: &str| if c.has(n) { col(n).fill_null(lit(0.0)) } else { lit(0.0) };
@@ -704,8 +710,10 @@ fn calls_columns(c: &Source, tz: Tz) -> Result<Vec<Series>> {
         let df = c.frame.clone().lazy().select([handle.alias("handle_s")]).collect()?;
         out.push(df.column("handle_s")?.as_materialized_series().clone());
     }
-    let (wd, hr) = weekday_hour(c.frame.column("offered_at")?.i64()?, tz);
-    out.extend([wd, hr]);
+    if wd_hr {
+        let (wd, hr) = weekday_hour(c.frame.column("offered_at")?.i64()?, tz);
+        out.extend([wd, hr]);
+    }
     Ok(out)
 }
 

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Open at `instant`: created before it and not done (solved, else closed) before it.
-/// (As `Backlog` counts it; the expression is kept for its tests.)
+/// Open at `instant`: created before it and not done (`done_at`: solved, else closed)
+/// before it. (As `Backlog` counts it; the expression is kept for its tests.)
 #[cfg(test)]
 pub(crate) fn open_at(instant: i64) -> Expr {
     col("created_at").lt(lit(instant)).and(col("done_at").is_null().or(col("done_at").gt_eq(lit(instant))))
@@ -24,7 +24,7 @@ pub(crate) const AGE_BUCKETS: [(&str, i64, i64); 4] =
 /// The tickets open at a period's start and at its end (created before it and not done,
 /// solved else closed, before it), and those open at the end by age: the only ticket
 /// counts that reach outside the period's rows. One loop over every ticket's creation
-/// and done times (None without done_at).
+/// and done times (None with neither solved_at nor closed_at).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backlog {
     pub start: f64,
@@ -35,17 +35,24 @@ pub struct Backlog {
 
 impl Backlog {
     pub fn count(frame: &DataFrame, w: &super::Window) -> Result<Option<Backlog>> {
-        if frame.column("done_at").is_err() {
+        let time = |name: &str| -> Result<Option<Int64Chunked>> {
+            match frame.column(name) {
+                Ok(c) => Ok(Some(c.i64()?.rechunk().into_owned())),
+                Err(_) => Ok(None),
+            }
+        };
+        let (solved, closed) = (time("solved_at")?, time("closed_at")?);
+        if solved.is_none() && closed.is_none() {
             return Ok(None);
         }
         let created = frame.column("created_at")?.i64()?.rechunk().into_owned();
-        let done = frame.column("done_at")?.i64()?.rechunk().into_owned();
-        let (c, d) = (created.downcast_as_array(), done.downcast_as_array());
+        let c = created.downcast_as_array();
+        let (s, d) = (solved.as_ref().map(|s| s.downcast_as_array()), closed.as_ref().map(|d| d.downcast_as_array()));
         let open = |c: i64, d: Option<i64>, x: i64| c < x && d.is_none_or(|d| d >= x);
         let mut b = Backlog { start: 0.0, end: 0.0, by_age: [0.0; 4] };
         for i in 0..c.len() {
             let Some(ci) = c.get(i) else { continue };
-            let di = d.get(i);
+            let di = s.and_then(|s| s.get(i)).or_else(|| d.and_then(|d| d.get(i)));
             if open(ci, di, w.start) {
                 b.start += 1.0;
             }
@@ -110,7 +117,7 @@ fn sla_available(t: &Source, ctx: &Ctx, targets: &BTreeMap<String, f64>, column:
 }
 
 /// The ticket family over the period's rows (`t`: created or solved in it) and its
-/// backlog (None without done_at).
+/// backlog (None without a done time).
 pub fn compute(t: &Source, ctx: &Ctx, backlog: Option<&Backlog>) -> Result<(Vec<MetricValue>, Vec<Breakdown>)> {
     let w = ctx.window;
     let created = ctx.within("created_at");
