@@ -224,3 +224,36 @@ fn a_quote_free_later_block_is_checked_from_its_split() {
     let (row, line) = (bad + 1, 1 + bad + 1 + 2 * (bad / 40_000 + 1));
     assert!(e.contains(&format!("row {row} (line {line}) has 6 fields, the header has 5")), "{e}");
 }
+
+#[test]
+fn findings_after_dropped_rows_name_the_files_rows() {
+    // A row rejected for its creation time, then a repeated id dropped: a finding on a
+    // later row still names that row of the file (the rows' places are only recorded
+    // once rows are dropped), and without any drop the places are the file's rows.
+    let csv = "ticket_id,created_at,first_response_at,status,channel,reason\n\
+        T1,2026-09-01T08:00:00Z,2026-09-01T09:00:00Z,solved,email,x\n\
+        T2,not a date,2026-09-01T09:00:00Z,solved,email,x\n\
+        T3,2026-09-02T08:00:00Z,2026-09-02T09:00:00Z,solved,email,x\n\
+        T1,2026-09-03T08:00:00Z,2026-09-03T09:00:00Z,solved,email,x\n\
+        T4,2026-09-04T08:00:00Z,2026-09-04T07:00:00Z,solved,email,x\n";
+    let dir = tempfile::tempdir().unwrap();
+    let t = load(dir.path(), csv.as_bytes(), None).unwrap().tickets.unwrap();
+    let found: Vec<(&str, u64, u64)> =
+        t.meta.issues.iter().map(|i| (i.column.as_str(), i.count, i.first_row)).collect();
+    for want in [("created_at", 1, 2), ("ticket_id", 1, 4), ("first_response_at", 1, 5)] {
+        assert!(found.contains(&want), "{want:?} in {found:?}");
+    }
+    assert_eq!((t.meta.rows_read, t.meta.rows_kept), (5, 3));
+    assert!(t.frame.column("__row").is_err());
+    // The repeated id alone (the first rows dropped are its), then neither.
+    let readable = csv.replace("not a date", "2026-09-01T08:30:00Z");
+    let t = load(dir.path(), readable.as_bytes(), None).unwrap().tickets.unwrap();
+    let found: Vec<(&str, u64, u64)> =
+        t.meta.issues.iter().map(|i| (i.column.as_str(), i.count, i.first_row)).collect();
+    assert_eq!(found, vec![("ticket_id", 1, 4), ("first_response_at", 1, 5)]);
+    let clean = readable.replace("\nT1,2026-09-03", "\nT5,2026-09-03");
+    let t = load(dir.path(), clean.as_bytes(), None).unwrap().tickets.unwrap();
+    let found: Vec<(&str, u64, u64)> =
+        t.meta.issues.iter().map(|i| (i.column.as_str(), i.count, i.first_row)).collect();
+    assert_eq!(found, vec![("first_response_at", 1, 5)]);
+}

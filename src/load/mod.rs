@@ -252,8 +252,24 @@ pub fn format_of(path: &Path) -> Result<Format> {
     })
 }
 
-/// The column that carries each row's index in the file (0-based) until loading ends.
+/// The column that carries each row's index in the file (0-based) until loading ends,
+/// once rows are dropped or merged; until then a row's index is its place in the frame,
+/// and the column is not made (it was 8 bytes a row at the load's peak: 26 MB for W1).
 const ROW: &str = "__row";
+
+fn has_file_rows(frame: &DataFrame) -> bool {
+    frame.get_column_names().iter().any(|c| c.as_str() == ROW)
+}
+
+/// The frame with its ROW column, made as the frame's places if it is not there yet:
+/// before the first step that drops or merges rows.
+fn with_file_rows(mut frame: DataFrame) -> Result<DataFrame> {
+    if !has_file_rows(&frame) {
+        let rows = UInt64Chunked::from_vec(ROW.into(), (0..frame.height() as u64).collect());
+        frame.with_column(rows.into_column())?;
+    }
+    Ok(frame)
+}
 
 /// The rows (from 0) of the non-null values of `values` for which `hit` holds, read
 /// from the value slices: validity is looked at only for a hit.
@@ -271,7 +287,11 @@ fn rows_where(values: &Float64Chunked, hit: impl Fn(f64) -> bool) -> Vec<usize> 
     out
 }
 
+/// Each row's index in the file (see ROW).
 fn file_rows(frame: &DataFrame) -> Result<Vec<usize>> {
+    if !has_file_rows(frame) {
+        return Ok((0..frame.height()).collect());
+    }
     Ok(frame.column(ROW)?.u64()?.iter().map(|r| r.unwrap_or(0) as usize).collect())
 }
 
@@ -392,13 +412,13 @@ fn load_source_from(
     let rows_read = height as u64;
     if keep.iter().any(|k| !k) {
         let mask: BooleanChunked = keep.iter().map(|k| Some(*k)).collect();
-        frame = frame.filter(&mask)?;
+        frame = with_file_rows(frame)?.filter(&mask)?;
     }
     let mut rows_merged = 0;
     if let Some(ev) = &profile.event_log {
         let id = schema::id_column(name).unwrap_or("agent");
         let before = frame.height();
-        frame = reduce_event_log(frame, id, ev)?;
+        frame = reduce_event_log(with_file_rows(frame)?, id, ev)?;
         rows_merged = (before - frame.height()) as u64;
         for c in &ev.first {
             mapped.push(format!("{c} ← first `{}` of the {id}", ev.order_by));
@@ -420,7 +440,7 @@ fn load_source_from(
     let (frame, absurd) = absurd_durations(frame)?;
     issues.extend(absurd);
     issues.extend(off_scale(name, &frame, cfg)?);
-    let frame = frame.drop(ROW)?;
+    let frame = if has_file_rows(&frame) { frame.drop(ROW)? } else { frame };
     let coverage = coverage(&frame, time_col, tz)?;
     let meta = SourceMeta {
         name: name.to_string(),
@@ -964,9 +984,6 @@ impl<'p> Typer<'p> {
                 keep[i] = false;
             }
         }
-        // The file's row of each row, for messages after rows are dropped or merged.
-        let rows = (offset as u64..(offset + height) as u64).collect::<Vec<u64>>();
-        typed.push(Series::new(ROW.into(), rows).into_column());
         stack.append(&DataFrame::new(height, typed)?)?;
         if let Some(rows) = expected_rows {
             stack.reserve(rows.saturating_sub(height));
@@ -1446,16 +1463,16 @@ fn drop_duplicates(frame: DataFrame, id: &str) -> Result<(DataFrame, Option<Qual
     if dups.is_empty() {
         return Ok((frame, None));
     }
-    let rows = frame.column(ROW)?.u64()?;
+    let rows = file_rows(&frame)?;
     let mut dup = BadValues::default();
     let mut keep = vec![true; ids.len()];
     for &i in &dups {
-        dup.note(rows.get(i).unwrap_or(0) as usize, ids.get(i).unwrap_or(""));
+        dup.note(rows[i], ids.get(i).unwrap_or(""));
         keep[i] = false;
     }
     let issue = dup.issue(id, "duplicate id: later rows dropped".to_string(), true);
     let mask: BooleanChunked = keep.into_iter().map(Some).collect();
-    Ok((frame.filter(&mask)?, issue))
+    Ok((with_file_rows(frame)?.filter(&mask)?, issue))
 }
 
 fn expected(kind: Kind) -> String {
