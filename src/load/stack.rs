@@ -11,7 +11,6 @@ use polars_arrow::array::{Array, MutableBooleanArray, MutablePrimitiveArray, Utf
 
 enum Column {
     I64(MutablePrimitiveArray<i64>),
-    U64(MutablePrimitiveArray<u64>),
     F64(MutablePrimitiveArray<f64>),
     Bool(MutableBooleanArray),
     /// Text: each chunk's 16-byte views are copied and its long values' bytes shared
@@ -46,7 +45,6 @@ impl Stack {
             for c in part.columns() {
                 let column = match c.dtype() {
                     DataType::Int64 => Column::I64(Default::default()),
-                    DataType::UInt64 => Column::U64(Default::default()),
                     DataType::Float64 => Column::F64(Default::default()),
                     DataType::Boolean => Column::Bool(Default::default()),
                     DataType::String | DataType::Categorical(_, _) if self.labels.contains(&c.name().as_str()) => {
@@ -66,7 +64,6 @@ impl Stack {
             polars_ensure!(c.name() == name, ColumnNotFound: "`{name}` where the first chunk had it");
             match into {
                 Column::I64(a) => c.i64()?.downcast_iter().for_each(|arr| extend(a, arr)),
-                Column::U64(a) => c.u64()?.downcast_iter().for_each(|arr| extend(a, arr)),
                 Column::F64(a) => c.f64()?.downcast_iter().for_each(|arr| extend(a, arr)),
                 Column::Bool(a) => c.bool()?.downcast_iter().for_each(|arr| a.extend_trusted_len(arr.iter())),
                 Column::Text(a) => {
@@ -91,7 +88,6 @@ impl Stack {
         for (_, c) in &mut self.columns {
             match c {
                 Column::I64(a) => a.reserve(rows),
-                Column::U64(a) => a.reserve(rows),
                 Column::F64(a) => a.reserve(rows),
                 Column::Bool(a) => a.reserve(rows),
                 Column::Text(a) => a.reserve(rows),
@@ -107,7 +103,6 @@ impl Stack {
             .into_iter()
             .map(|(name, c)| match c {
                 Column::I64(a) => Int64Chunked::with_chunk(name, a.into()).into_column(),
-                Column::U64(a) => UInt64Chunked::with_chunk(name, a.into()).into_column(),
                 Column::F64(a) => Float64Chunked::with_chunk(name, a.into()).into_column(),
                 Column::Bool(a) => BooleanChunked::with_chunk(name, a.into()).into_column(),
                 Column::Text(a) => StringChunked::with_chunk(name, a.freeze()).into_column(),
@@ -139,7 +134,6 @@ mod tests {
         let long = "a value longer than twelve bytes";
         let a = df!(
             "t" => [Some(1i64), None],
-            "r" => [0u64, 1],
             "x" => [Some(1.5f64), None],
             "b" => [Some(true), None],
             "s" => [Some("x"), Some(long)],
@@ -149,7 +143,6 @@ mod tests {
         let other = "another value past the inline twelve";
         let b = df!(
             "t" => [Some(3i64), Some(4)],
-            "r" => [2u64, 3],
             "x" => [Some(-2.0f64), Some(0.0)],
             "b" => [Some(false), None],
             "s" => [None, Some(other)],

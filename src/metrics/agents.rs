@@ -30,8 +30,9 @@ fn workload_handle_expr(t: &crate::load::Source, ctx: &Ctx) -> Option<Expr> {
     t.has("handle_seconds").then(|| handle.sum().alias("handle"))
 }
 
-/// The workload's sum over an agent's calls: handle time of those answered.
-fn workload_call_expr(ctx: &Ctx) -> Expr {
+/// The handle time of the answered calls (an agent's, for the workload; all of them,
+/// for the computed handling time).
+fn answered_handle_expr(ctx: &Ctx) -> Expr {
     col("handle_s").filter(ctx.call_masks().answered).sum().alias("h")
 }
 
@@ -100,7 +101,7 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<(Option<Breakd
             e.extend(duration_exprs("aht", col("handle_s"), m.answered.clone().and(col("talk_seconds").is_not_null())));
         }
         if for_workload {
-            e.push(workload_call_expr(ctx));
+            e.push(answered_handle_expr(ctx));
         }
         let groups = grouped(&c.frame, col(key), e)?;
         for (k, r) in &groups {
@@ -182,7 +183,7 @@ fn workload(data: &Loaded, ctx: &Ctx, pre: PerAgent) -> Result<Option<(Breakdown
     if let Some(c) = data.calls.as_ref().filter(|c| c.has("agent") && c.has("handle_s")) {
         let groups = match pre.calls {
             Some(groups) => groups,
-            None => grouped(&c.frame, col("agent"), vec![workload_call_expr(ctx)])?,
+            None => grouped(&c.frame, col("agent"), vec![answered_handle_expr(ctx)])?,
         };
         for (k, r) in groups {
             if let Some(e) = per.get_mut(&k) {
@@ -287,8 +288,7 @@ fn utilization(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
 fn computed_handling(data: &Loaded, ctx: &Ctx) -> Result<f64> {
     let mut total = 0.0;
     if let Some(c) = data.calls.as_ref().filter(|c| c.has("handle_s")) {
-        let m = ctx.call_masks();
-        total += Row::query(&c.frame, vec![col("handle_s").filter(m.answered).sum().alias("h")])?.n("h");
+        total += Row::query(&c.frame, vec![answered_handle_expr(ctx)])?.n("h");
     }
     if let Some(t) = data.tickets.as_ref().filter(|t| t.has("handle_seconds") && t.has("solved_at")) {
         let e = col("handle_seconds").filter(ctx.within("solved_at")).sum().alias("h");

@@ -617,7 +617,6 @@ fn ticket_columns(t: &mut Source, tz: Tz, hours: Option<&WeekHours>, as_of: Opti
     // The times from their value slices, NO_TIME where empty.
     let time = |name: &str| if t.has(name) { times(&t.frame, name).map(Some) } else { Ok(None) };
     let (created, responded, solved) = (times(&t.frame, "created_at")?, time("first_response_at")?, time("solved_at")?);
-    let first_resolved = time("first_resolved_at")?;
     // Calendar seconds from creation to `to(row)` (null where either is missing), as
     // the expression `(to - created).cast(f64) / 1000` computes them, in one pass.
     let calendar = |name: &str, to: &dyn Fn(usize) -> i64| -> Series {
@@ -635,7 +634,7 @@ fn ticket_columns(t: &mut Source, tz: Tz, hours: Option<&WeekHours>, as_of: Opti
     if let Some(s) = &solved {
         columns.push(calendar("res_s", &|i| s[i]));
         // The first resolution, else the solve.
-        columns.push(match &first_resolved {
+        columns.push(match &time("first_resolved_at")? {
             Some(f) => calendar("first_res_s", &|i| if f[i] != NO_TIME { f[i] } else { s[i] }),
             None => calendar("first_res_s", &|i| s[i]),
         });
