@@ -106,7 +106,7 @@ pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64), better: Be
         }
         Unit::Seconds => (
             match (&cur.sample, &base.sample) {
-                (Some(a), Some(b)) => stats::mann_whitney_p(a, b),
+                (Some(a), Some(b)) => stats::mann_whitney_p(&a.values(), &b.values()),
                 _ => None,
             },
             "Mann–Whitney U test (normal approximation, tie and continuity corrections), p < 0.05",
@@ -374,7 +374,7 @@ mod threshold_tests {
         let with = |xs: Vec<f64>| {
             let mut m = MetricValue::count("first_response_time", xs.len() as f64);
             m.value = Some(xs[xs.len() / 2]);
-            m.sample = Some(Arc::new(xs));
+            m.sample = Some(Arc::new(crate::metrics::Sample::new(xs)));
             m
         };
         // 10% slower on 400 tickets a side: significant. The same shift on 6: not.

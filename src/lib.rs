@@ -770,7 +770,7 @@ fn charts_stage(
         let edges = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 24.0, 48.0];
         let names = ["<15m", "15-30m", "30m-1h", "1-2h", "2-4h", "4-8h", "8-24h", "1-2d", ">2d"];
         let mut counts = [0.0f64; 9];
-        for s in sample.iter() {
+        for s in sample.values().iter() {
             let h = s / 3600.0;
             counts[edges.iter().position(|e| h < *e).unwrap_or(8)] += 1.0;
         }

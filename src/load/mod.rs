@@ -271,20 +271,36 @@ fn with_file_rows(mut frame: DataFrame) -> Result<DataFrame> {
     Ok(frame)
 }
 
-/// The rows (from 0) of the non-null values of `values` for which `hit` holds, read
-/// from the value slices: validity is looked at only for a hit.
-fn rows_where(values: &Float64Chunked, hit: impl Fn(f64) -> bool) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    for arr in values.downcast_iter() {
-        for (i, v) in arr.values().iter().enumerate() {
-            if hit(*v) && arr.is_valid(i) {
-                out.push(offset + i);
+/// The rows (from 0) of the non-null values of a number column (8- or 4-byte floats,
+/// `schema::COMPACT`) for which `hit` holds, read from the value slices: validity is
+/// looked at only for a hit.
+fn rows_where(values: &Column, hit: impl Fn(f64) -> bool) -> Result<Vec<usize>> {
+    fn scan<'a, T: polars_arrow::types::NativeType>(
+        arrays: impl Iterator<Item = &'a polars_arrow::array::PrimitiveArray<T>>,
+        wide: impl Fn(T) -> f64,
+        hit: impl Fn(f64) -> bool,
+    ) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut offset = 0;
+        for arr in arrays {
+            for (i, v) in arr.values().iter().enumerate() {
+                if hit(wide(*v)) && arr.is_valid(i) {
+                    out.push(offset + i);
+                }
             }
+            offset += arr.len();
         }
-        offset += arr.len();
+        out
     }
-    out
+    Ok(match values.dtype() {
+        DataType::Float32 => scan(values.f32()?.downcast_iter(), f64::from, hit),
+        _ => scan(values.f64()?.downcast_iter(), |v| v, hit),
+    })
+}
+
+/// Row `i`'s value of a number column (see rows_where), as the 8-byte float it was read as.
+fn number_at(values: &Column, i: usize) -> Result<f64> {
+    Ok(values.get(i)?.extract::<f64>().unwrap_or_default())
 }
 
 /// Each row's index in the file (see ROW).
@@ -517,7 +533,8 @@ impl<'p> Typer<'p> {
             mapped: Vec::new(),
             stack: stack::Stack::with_labels(
                 cols.iter().filter(|c| crate::labels::is_label(c.name, c.kind)).map(|c| c.name).collect(),
-            ),
+            )
+            .with_compact(cols.iter().filter(|c| schema::COMPACT.contains(&c.name)).map(|c| c.name).collect()),
         }
     }
 
@@ -1357,9 +1374,9 @@ fn negative_durations(frame: &DataFrame, source: &str) -> Result<Vec<QualityIssu
             continue;
         }
         let mut bad = BadValues::default();
-        let values = frame.column(c)?.f64()?;
-        for i in rows_where(values, |v| v < 0.0) {
-            bad.note(i, &values.get(i).unwrap_or_default().to_string());
+        let values = frame.column(c)?;
+        for i in rows_where(values, |v| v < 0.0)? {
+            bad.note(i, &number_at(values, i)?.to_string());
         }
         bad.renumber_to_file(frame)?;
         out.extend(bad.issue(c, "negative duration: excluded from the metrics that use it".into(), false));
@@ -1423,10 +1440,12 @@ fn absurd_durations(mut frame: DataFrame) -> Result<(DataFrame, Vec<QualityIssue
     let mut out = Vec::new();
     let names: Vec<String> = frame.get_column_names().iter().map(|c| c.to_string()).collect();
     for c in names.iter().filter(|n| n.ends_with("_seconds")) {
-        let values = frame.column(c)?.f64()?.clone();
-        if rows_where(&values, |v| v > ABSURD_SECONDS).is_empty() {
+        let column = frame.column(c)?.clone();
+        if rows_where(&column, |v| v > ABSURD_SECONDS)?.is_empty() {
             continue;
         }
+        let values = column.cast(&DataType::Float64)?;
+        let values = values.f64()?;
         let rows = file_rows(&frame)?;
         let mut bad = BadValues::default();
         let cleaned: Float64Chunked = values
@@ -1440,7 +1459,8 @@ fn absurd_durations(mut frame: DataFrame) -> Result<(DataFrame, Vec<QualityIssue
                 v => v,
             })
             .collect();
-        frame.replace(c, cleaned.with_name(c.as_str().into()).into_column())?;
+        // Held as it was (the values kept are the column's own: still exact).
+        frame.replace(c, cleaned.with_name(c.as_str().into()).into_column().cast(column.dtype())?)?;
         out.extend(bad.issue(c, "over a year (a unit mistake?): the value is ignored".into(), false));
     }
     Ok((frame, out))

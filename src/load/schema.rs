@@ -108,6 +108,23 @@ pub fn columns(source: &str) -> (&'static [Col], &'static str) {
     }
 }
 
+/// The number columns of the two large sources (counts and durations: millions of
+/// rows) held in 4 bytes a value instead of 8 while every value is exactly a 4-byte
+/// float, which whole and half seconds and counts are (`load::stack`): W1's frames are
+/// 52 MB smaller. Each period's rows have them as 8-byte floats again
+/// (`metrics::windowed`), so every metric reads the values it read before.
+pub const COMPACT: &[&str] = &[
+    "agent_replies",
+    "customer_messages",
+    "reopens",
+    "handle_seconds",
+    "wait_seconds",
+    "talk_seconds",
+    "hold_seconds",
+    "acw_seconds",
+    "ivr_seconds",
+];
+
 /// The fixed vocabulary of a code column, and what an unknown value becomes (None: the
 /// value is dropped and counted).
 pub fn vocabulary(column: &str) -> Option<(&'static [&'static str], Option<&'static str>)> {

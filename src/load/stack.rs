@@ -12,6 +12,11 @@ use polars_arrow::array::{Array, MutableBooleanArray, MutablePrimitiveArray, Utf
 enum Column {
     I64(MutablePrimitiveArray<i64>),
     F64(MutablePrimitiveArray<f64>),
+    /// A number column named in `compact`, held in 4 bytes a value while every value so
+    /// far is exactly a 4-byte float (counts, whole and half seconds): the first value
+    /// that is not turns it into F64. Readers see its values unchanged
+    /// (`metrics::windowed` makes them 8-byte floats again for each period's rows).
+    F32(MutablePrimitiveArray<f32>),
     Bool(MutableBooleanArray),
     /// Text: each chunk's 16-byte views are copied and its long values' bytes shared
     /// (copying every value was 10% of the load's CPU). Joining the chunks only at the end
@@ -30,12 +35,21 @@ pub struct Stack {
     started: bool,
     /// The text columns to hold as labels.
     labels: Vec<&'static str>,
+    /// The number columns to hold in 4 bytes a value while that is exact.
+    compact: Vec<&'static str>,
 }
 
 impl Stack {
     /// A stack that holds the text columns named in `labels` as labels.
     pub fn with_labels(labels: Vec<&'static str>) -> Self {
         Stack { labels, ..Default::default() }
+    }
+
+    /// A stack that also holds the number columns named in `compact` in 4 bytes a value
+    /// while every value is exactly a 4-byte float.
+    pub fn with_compact(mut self, compact: Vec<&'static str>) -> Self {
+        self.compact = compact;
+        self
     }
 
     /// Appends a chunk; it must have the columns (names, order and types) of the first.
@@ -45,6 +59,7 @@ impl Stack {
             for c in part.columns() {
                 let column = match c.dtype() {
                     DataType::Int64 => Column::I64(Default::default()),
+                    DataType::Float64 if self.compact.contains(&c.name().as_str()) => Column::F32(Default::default()),
                     DataType::Float64 => Column::F64(Default::default()),
                     DataType::Boolean => Column::Bool(Default::default()),
                     DataType::String | DataType::Categorical(_, _) if self.labels.contains(&c.name().as_str()) => {
@@ -65,6 +80,24 @@ impl Stack {
             match into {
                 Column::I64(a) => c.i64()?.downcast_iter().for_each(|arr| extend(a, arr)),
                 Column::F64(a) => c.f64()?.downcast_iter().for_each(|arr| extend(a, arr)),
+                Column::F32(a) => {
+                    let values = c.f64()?;
+                    if values.downcast_iter().all(|arr| arr.values().iter().all(|v| exact_f32(*v))) {
+                        for arr in values.downcast_iter() {
+                            if arr.null_count() == 0 {
+                                a.extend_trusted_len_values(arr.values().iter().map(|v| *v as f32));
+                            } else {
+                                a.extend_trusted_len(arr.iter().map(|v| v.map(|v| *v as f32)));
+                            }
+                        }
+                    } else {
+                        let mut wide =
+                            MutablePrimitiveArray::<f64>::with_capacity(a.capacity().max(a.values().len() + c.len()));
+                        wide.extend_trusted_len(a.iter().map(|v| v.map(|v| *v as f64)));
+                        values.downcast_iter().for_each(|arr| extend(&mut wide, arr));
+                        *into = Column::F64(wide);
+                    }
+                }
                 Column::Bool(a) => c.bool()?.downcast_iter().for_each(|arr| a.extend_trusted_len(arr.iter())),
                 Column::Text(a) => {
                     c.str()?.downcast_iter().for_each(|arr| a.subslice_extend(arr, 0, arr.len(), ShareStrategy::Always))
@@ -89,6 +122,7 @@ impl Stack {
             match c {
                 Column::I64(a) => a.reserve(rows),
                 Column::F64(a) => a.reserve(rows),
+                Column::F32(a) => a.reserve(rows),
                 Column::Bool(a) => a.reserve(rows),
                 Column::Text(a) => a.reserve(rows),
                 Column::Label(a) => a.reserve(rows),
@@ -104,6 +138,7 @@ impl Stack {
             .map(|(name, c)| match c {
                 Column::I64(a) => Int64Chunked::with_chunk(name, a.into()).into_column(),
                 Column::F64(a) => Float64Chunked::with_chunk(name, a.into()).into_column(),
+                Column::F32(a) => Float32Chunked::with_chunk(name, a.into()).into_column(),
                 Column::Bool(a) => BooleanChunked::with_chunk(name, a.into()).into_column(),
                 Column::Text(a) => StringChunked::with_chunk(name, a.freeze()).into_column(),
                 Column::Label(a) => a.finish(&name),
@@ -111,6 +146,11 @@ impl Stack {
             .collect();
         DataFrame::new(self.rows, columns)
     }
+}
+
+/// Whether `v` is exactly a 4-byte float (NaN is not: its bits need not survive).
+fn exact_f32(v: f64) -> bool {
+    (v as f32) as f64 == v
 }
 
 /// Appends an array's values: a copy of the values where none is missing.
@@ -182,6 +222,43 @@ mod tests {
         let (ids, _) = crate::labels::codes(got.column("stack_label").unwrap()).unwrap();
         assert_eq!(ids.get(1), ids.get(3));
         assert_eq!(ids.get(4), ids.get(5));
+    }
+
+    #[test]
+    fn a_compact_number_column_is_held_in_4_bytes_while_exact_and_in_8_from_the_first_value_that_is_not() {
+        let chunk = |v: Vec<Option<f64>>, w: Vec<Option<f64>>| df!("n" => v, "w" => w).unwrap();
+        let values = |f: &DataFrame, c: &str| -> Vec<Option<f64>> {
+            f.column(c).unwrap().cast(&DataType::Float64).unwrap().f64().unwrap().iter().collect()
+        };
+        // Whole and half seconds, a large count, nulls: exact as 4-byte floats.
+        let a = chunk(vec![Some(1.0), None, Some(0.5)], vec![Some(16_777_216.0), Some(-3.0), None]);
+        let b = chunk(vec![Some(1e7), Some(-0.0)], vec![Some(2.0), Some(7.0)]);
+        let mut exact = Stack::default().with_compact(vec!["n", "w"]);
+        exact.append(&a).unwrap();
+        exact.append(&b).unwrap();
+        let got = exact.finish().unwrap();
+        assert_eq!(got.column("n").unwrap().dtype(), &DataType::Float32);
+        assert_eq!(got.column("w").unwrap().dtype(), &DataType::Float32);
+        assert_eq!(values(&got, "n"), [Some(1.0), None, Some(0.5), Some(1e7), Some(-0.0)]);
+        assert_eq!(values(&got, "w"), [Some(16_777_216.0), Some(-3.0), None, Some(2.0), Some(7.0)]);
+        // 0.1, 2^24 + 1 and NaN are not: from that chunk on the column is 8 bytes a value,
+        // the earlier chunks' values (and nulls) with it; a column not named stays 8 bytes.
+        for odd in [0.1, 16_777_217.0, f64::NAN] {
+            let c = chunk(vec![Some(4.0), Some(odd)], vec![None, Some(5.0)]);
+            let mut stack = Stack::default().with_compact(vec!["n"]);
+            stack.reserve(8);
+            for part in [&a, &c, &b] {
+                stack.append(part).unwrap();
+            }
+            let got = stack.finish().unwrap();
+            assert_eq!(got.column("n").unwrap().dtype(), &DataType::Float64);
+            assert_eq!(got.column("w").unwrap().dtype(), &DataType::Float64);
+            let n = values(&got, "n");
+            assert_eq!(n[..4], [Some(1.0), None, Some(0.5), Some(4.0)]);
+            assert_eq!(n[4].map(f64::to_bits), Some(odd.to_bits()));
+            assert_eq!(n[5..], [Some(1e7), Some(-0.0)]);
+            assert_eq!(got.column("n").unwrap().null_count(), 1);
+        }
     }
 
     #[test]
