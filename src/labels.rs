@@ -172,9 +172,13 @@ impl Coder {
         Ok(())
     }
 
-    /// Appends a chunk already coded (a label of the same name).
+    /// Appends a chunk already coded: a label of the same name, or its codes in
+    /// `dtype(name)`'s categories as plain numbers (as the loader types them).
     pub fn append_coded(&mut self, column: &Column) -> PolarsResult<()> {
-        let (ids, _) = codes(column)?;
+        let ids = match column.dtype() {
+            DataType::UInt32 => column.u32()?,
+            _ => codes(column)?.0,
+        };
         ids.downcast_iter().for_each(|arr| crate::load::stack::extend(&mut self.ids, arr));
         Ok(())
     }

@@ -257,3 +257,78 @@ fn findings_after_dropped_rows_name_the_files_rows() {
         t.meta.issues.iter().map(|i| (i.column.as_str(), i.count, i.first_row)).collect();
     assert_eq!(found, vec![("first_response_at", 1, 5)]);
 }
+
+/// Label columns are split as each row's number among its block's distinct values, not
+/// as text: every value comes out as the text path reads it (the same rows as NDJSON),
+/// with the same findings, in every block and in either half of a block.
+#[test]
+fn labels_split_as_numbers_read_as_their_text() {
+    let reasons = [
+        "  Billing ",
+        "NA",
+        "\"\"",
+        "\"Refund, \"\"late\"\"\"",
+        "Billing",
+        "Ünïcode reason",
+        "a reason that is longer than thirty-two bytes",
+        "",
+    ];
+    let channels = ["email", " Phone", "FAX", "Web", "", "chat", "SELF-SERVICE"];
+    let (csv, n) = write_csv(2.5, |r, f, _| {
+        if r % 7 == 0 {
+            f[4] = reasons[(r / 7) % reasons.len()].to_string();
+        }
+        if r % 5 == 0 {
+            f[3] = channels[(r / 5) % channels.len()].to_string();
+        }
+        if r % 11 == 0 {
+            f[2] = ["Pending", "reopened", " closed"][(r / 11) % 3].to_string();
+        }
+    });
+    // The same rows as NDJSON (read as text, value by value): an empty field is null.
+    let mut ndjson = String::new();
+    let mut reader = csv::ReaderBuilder::new().from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let object: serde_json::Map<String, serde_json::Value> = header
+            .iter()
+            .zip(record.iter())
+            .map(|(h, v)| (h.to_string(), if v.is_empty() { serde_json::Value::Null } else { v.into() }))
+            .collect();
+        writeln!(ndjson, "{}", serde_json::Value::Object(object)).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let split = load(dir.path(), csv.as_bytes(), None).unwrap().tickets.unwrap();
+    std::fs::write(dir.path().join("t.ndjson"), &ndjson).unwrap();
+    std::fs::write(dir.path().join("j.toml"), "[report]\ntimezone = \"UTC\"\n[inputs.tickets]\npath = \"t.ndjson\"\n")
+        .unwrap();
+    let cfg = Config::from_file(&dir.path().join("j.toml")).unwrap();
+    let text = load_all(&cfg, dir.path()).unwrap().tickets.unwrap();
+    assert_eq!((split.meta.rows_read, text.meta.rows_read), (n as u64, n as u64));
+    assert_eq!(split.frame.height(), text.frame.height());
+    for column in ["status", "channel", "reason"] {
+        let values = |t: &csreport::load::Source| -> Vec<Option<String>> {
+            let c = t.frame.column(column).unwrap();
+            assert!(csreport::labels::is_coded(c), "{column} is a label");
+            csreport::labels::text(c).unwrap().iter().map(|v| v.map(str::to_string)).collect()
+        };
+        assert_eq!(values(&split), values(&text), "{column}");
+    }
+    let reason = csreport::labels::text(split.frame.column("reason").unwrap()).unwrap();
+    let seen: std::collections::BTreeSet<Option<&str>> = reason.iter().collect();
+    for want in [None, Some("Billing"), Some("Refund, \"late\""), Some("Ünïcode reason"), Some("x")] {
+        assert!(seen.contains(&want), "{want:?} in {seen:?}");
+    }
+    let findings = |t: &csreport::load::Source| -> Vec<(String, String, u64, u64, String)> {
+        t.meta
+            .issues
+            .iter()
+            .map(|i| (i.column.clone(), i.problem.clone(), i.count, i.first_row, i.first_value.clone()))
+            .collect()
+    };
+    assert_eq!(findings(&split), findings(&text));
+    // An unknown code and an unknown status are findings (FAX, reopened).
+    assert!(findings(&split).iter().any(|f| f.0 == "status" && f.4 == "reopened"), "{:?}", findings(&split));
+    assert!(findings(&split).iter().any(|f| f.0 == "channel" && f.4 == "FAX"), "{:?}", findings(&split));
+}

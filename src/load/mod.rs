@@ -541,7 +541,7 @@ impl<'p> Typer<'p> {
     /// Types the rows of `raw`, the input's rows `offset..` (`file_columns`: all of the
     /// file's columns, for messages; `raw` has those the profile reads).
     fn chunk(&mut self, chunk: fields::Chunk, offset: usize, file_columns: &[String]) -> Result<()> {
-        let fields::Chunk { text: raw, typed: pretyped, rows: height, expected_rows, .. } = chunk;
+        let fields::Chunk { text: raw, typed: pretyped, rows: height, expected_rows, labels, .. } = chunk;
         let raw = &raw;
         let Typer {
             name,
@@ -565,6 +565,9 @@ impl<'p> Typer<'p> {
         // Columns typed as the CSV was split, by the canonical column that reads each.
         let mut pretyped: std::collections::HashMap<&str, fields::Typed> =
             pretyped.into_iter().map(|t| (t.canonical, t)).collect();
+        // Label columns split as each row's number among the block's distinct values.
+        let mut prelabeled: std::collections::HashMap<&str, fields::Label> =
+            labels.into_iter().map(|l| (l.canonical, l)).collect();
         // Typed columns (Parquet) go to the canonical columns that read them as they are;
         // every other use reads them as text.
         let (raw, mut typed_in) = typed_columns(raw, profile, cols, clock)?;
@@ -810,13 +813,25 @@ impl<'p> Typer<'p> {
                         let map = profile.values.get(col.name);
                         let is_code = col.kind == Kind::Code;
                         let vocab = is_code.then(|| schema::vocabulary(col.name)).flatten();
+                        let split = prelabeled.remove(col.name);
                         // Once per distinct text: the cleaning, the value map, the code's
                         // spelling, the vocabulary: (the text as cleaned, the value, unknown).
                         let mut distinct: Vec<Distinct> = Vec::new();
                         let cleaning = Some(nulls.as_slice());
                         const NONE: u32 = u32::MAX;
                         let mut at: Vec<u32> = Vec::with_capacity(height);
-                        let source = if let Some((ca, source)) = plain_source(col.name) {
+                        let source = if let Some(l) = &split {
+                            // Split as numbers among the block's distinct values.
+                            let number: Vec<u32> = l
+                                .values
+                                .iter()
+                                .map(|v| distinct_entry(v, cleaning, map, is_code, vocab, &mut distinct))
+                                .collect();
+                            at.extend(
+                                l.rows.iter().map(|&r| if r == fields::NO_VALUE { NONE } else { number[r as usize] }),
+                            );
+                            Some(format!("`{}`", l.source))
+                        } else if let Some((ca, source)) = plain_source(col.name) {
                             // Read as it is: a short value is keyed by its string view.
                             let mut short: rustc_hash::FxHashMap<u128, u32> = Default::default();
                             let mut long: rustc_hash::FxHashMap<&str, u32> = Default::default();
@@ -885,8 +900,10 @@ impl<'p> Typer<'p> {
                                             code[k as usize]
                                         }
                                     }));
+                                    // The codes as plain numbers: the stack holds them as the
+                                    // label (polars checks every code once, there).
                                     return Ok((
-                                        crate::labels::from_codes(col.name, ids).take_materialized_series(),
+                                        UInt32Chunked::with_chunk(col.name.into(), ids.into()).into_series(),
                                         source,
                                     ));
                                 }
@@ -1890,6 +1907,7 @@ impl RawFile {
                     expected_rows: (from == 0).then_some(*height),
                     text,
                     typed: Vec::new(),
+                    labels: Vec::new(),
                 }))
             }
             RawFile::Csv(stream) => stream.next_chunk(),

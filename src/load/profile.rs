@@ -234,10 +234,11 @@ impl Profile {
         out
     }
 
-    /// Source columns that only one canonical timestamp, date or number column reads, as
-    /// it is (no constant, split, value map, duration, datetime spec or offset, no other
-    /// use): a CSV reader may type them while it splits the records, without text in
-    /// between. Numbers only without `decimal_comma`.
+    /// Source columns that only one canonical timestamp, date, number or label column
+    /// reads, as it is (no constant, split, value map, duration, datetime spec or offset,
+    /// no other use): a CSV reader may type them while it splits the records, without
+    /// text in between (a label as each row's number among the block's distinct values).
+    /// Numbers only without `decimal_comma`.
     pub fn direct_columns(&self, source: &str) -> Vec<(String, &'static str, crate::load::schema::Kind)> {
         use crate::load::schema::Kind;
         let (canonical, _) = crate::load::schema::columns(source);
@@ -270,7 +271,8 @@ impl Profile {
                 && match c.kind {
                     Kind::Timestamp | Kind::Date => true,
                     Kind::Number => !self.csv.decimal_comma,
-                    _ => false,
+                    Kind::Text | Kind::Code => crate::labels::is_label(c.name, c.kind),
+                    Kind::Bool => false,
                 };
             uses.entry(src).or_default().push(plain.then_some((c.name, c.kind)));
         }

@@ -23,7 +23,8 @@ enum Column {
     /// held every chunk's views and their copy (W1: +130 MB for tickets, +95 MB for calls,
     /// not given back to the system).
     Text(Box<Utf8ViewArrayBuilder>),
-    /// A label (crate::labels): each chunk's text coded as it comes.
+    /// A label (crate::labels): each chunk coded as it comes (text coded here; codes,
+    /// as a label or as plain numbers from the typer, appended as they are).
     Label(Box<crate::labels::Coder>),
 }
 
@@ -62,7 +63,9 @@ impl Stack {
                     DataType::Float64 if self.compact.contains(&c.name().as_str()) => Column::F32(Default::default()),
                     DataType::Float64 => Column::F64(Default::default()),
                     DataType::Boolean => Column::Bool(Default::default()),
-                    DataType::String | DataType::Categorical(_, _) if self.labels.contains(&c.name().as_str()) => {
+                    DataType::String | DataType::Categorical(_, _) | DataType::UInt32
+                        if self.labels.contains(&c.name().as_str()) =>
+                    {
                         Column::Label(Box::new(crate::labels::Coder::new(c.name())))
                     }
                     DataType::String => Column::Text(Box::new(Utf8ViewArrayBuilder::new(ArrowDataType::Utf8View))),
@@ -102,7 +105,9 @@ impl Stack {
                 Column::Text(a) => {
                     c.str()?.downcast_iter().for_each(|arr| a.subslice_extend(arr, 0, arr.len(), ShareStrategy::Always))
                 }
-                Column::Label(a) if crate::labels::is_coded(c) => a.append_coded(c)?,
+                Column::Label(a) if crate::labels::is_coded(c) || c.dtype() == &DataType::UInt32 => {
+                    a.append_coded(c)?
+                }
                 Column::Label(a) => a.append(c.str()?)?,
             }
         }
