@@ -1,7 +1,7 @@
 //! Agents and teams: per-agent and per-team KPIs with the minimum-n flag, workload
 //! balance, utilization and occupancy from agent_time, and cost per contact.
 
-use super::{duration_exprs, duration_value, grouped, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
+use super::{duration_exprs, duration_value, grouped, num, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
 use crate::load::Loaded;
 use anyhow::Result;
 use polars::prelude::*;
@@ -26,7 +26,7 @@ struct PerAgent {
 /// The workload's handle time over an agent's tickets solved in the period (beside their
 /// count, "solved", which the agents' table has too).
 fn workload_handle_expr(t: &crate::load::Source, ctx: &Ctx) -> Option<Expr> {
-    let handle = col("handle_seconds").fill_null(lit(0.0)).filter(ctx.within("solved_at"));
+    let handle = num("handle_seconds").fill_null(lit(0.0)).filter(ctx.within("solved_at"));
     t.has("handle_seconds").then(|| handle.sum().alias("handle"))
 }
 
@@ -63,7 +63,7 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<(Option<Breakd
         if t.has("reopens") {
             let den = solved.clone().and(col("reopens").is_not_null());
             e.push(den.clone().sum().alias("reo_n"));
-            e.push(den.and(col("reopens").gt_eq(lit(1.0))).sum().alias("reo"));
+            e.push(den.and(num("reopens").gt_eq(lit(1.0))).sum().alias("reo"));
         }
         let for_workload = key == "agent" && t.has("solved_at");
         if for_workload {
@@ -291,7 +291,7 @@ fn computed_handling(data: &Loaded, ctx: &Ctx) -> Result<f64> {
         total += Row::query(&c.frame, vec![answered_handle_expr(ctx)])?.n("h");
     }
     if let Some(t) = data.tickets.as_ref().filter(|t| t.has("handle_seconds") && t.has("solved_at")) {
-        let e = col("handle_seconds").filter(ctx.within("solved_at")).sum().alias("h");
+        let e = num("handle_seconds").filter(ctx.within("solved_at")).sum().alias("h");
         total += Row::query(&t.frame, vec![e])?.n("h");
     }
     Ok(total)

@@ -1,6 +1,6 @@
 //! Contact-center metrics over the call log.
 
-use super::{mean_value, period_duration_exprs, Ctx, MetricValue, Row, Window};
+use super::{mean_value, num, period_duration_exprs, Ctx, MetricValue, Row, Window};
 use crate::config::{CallsSection, ServiceLevelVariant};
 use crate::load::Source;
 use anyhow::Result;
@@ -33,7 +33,7 @@ pub(crate) fn masks_of(c: &Source, in_window: Expr, cfg: &CallsSection) -> CallM
     let short = if c.has("wait_seconds") {
         inb.clone()
             .and(outcome_is("abandoned"))
-            .and(col("wait_seconds").lt(lit(cfg.short_abandon_seconds)))
+            .and(num("wait_seconds").lt(lit(cfg.short_abandon_seconds)))
             .fill_null(lit(false))
     } else {
         lit(false)
@@ -57,19 +57,19 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
     ];
     let has_wait = c.has("wait_seconds");
     if has_wait {
-        let within = col("wait_seconds").lt_eq(lit(cfg.service_level_seconds));
+        let within = num("wait_seconds").lt_eq(lit(cfg.service_level_seconds));
         e.push(m.answered.clone().and(within.clone()).sum().alias("answered_in_t"));
         e.push(m.abandoned.clone().and(within).sum().alias("abandoned_in_t"));
-        e.extend(period_duration_exprs(ctx, "asa", col("wait_seconds"), m.answered.clone()));
+        e.extend(period_duration_exprs(ctx, "asa", num("wait_seconds"), m.answered.clone()));
     }
     if c.has("handle_s") {
         let talked = m.answered.clone().and(col("talk_seconds").is_not_null());
         e.extend(period_duration_exprs(ctx, "aht", col("handle_s"), talked.clone()));
-        e.push(col("talk_seconds").filter(talked.clone()).mean().alias("aht_talk"));
+        e.push(num("talk_seconds").filter(talked.clone()).mean().alias("aht_talk"));
         for part in ["hold", "acw"] {
             if c.has(&format!("{part}_seconds")) {
                 e.push(
-                    col(format!("{part}_seconds"))
+                    num(&format!("{part}_seconds"))
                         .fill_null(lit(0.0))
                         .filter(talked.clone())
                         .mean()
@@ -79,7 +79,7 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
         }
     }
     if c.has("acw_seconds") {
-        e.extend(period_duration_exprs(ctx, "acw", col("acw_seconds"), m.answered.clone()));
+        e.extend(period_duration_exprs(ctx, "acw", num("acw_seconds"), m.answered.clone()));
     }
     if c.has("repeat_call") {
         let den = m.answered.clone().and(col("repeat_call").is_not_null());
@@ -144,13 +144,13 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
     if ctx.keep_samples {
         let mut specs = Vec::new();
         if has_wait {
-            specs.push(("asa", col("wait_seconds"), m.answered.clone()));
+            specs.push(("asa", num("wait_seconds"), m.answered.clone()));
         }
         if c.has("handle_s") {
             specs.push(("aht", col("handle_s"), m.answered.clone().and(col("talk_seconds").is_not_null())));
         }
         if c.has("acw_seconds") {
-            specs.push(("acw", col("acw_seconds"), m.answered.clone()));
+            specs.push(("acw", num("acw_seconds"), m.answered.clone()));
         }
         super::attach_samples(&c.frame, &mut out, specs)?;
     }

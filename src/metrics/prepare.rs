@@ -703,8 +703,8 @@ fn ticket_columns(t: &mut Source, tz: Tz, hours: Option<&WeekHours>, as_of: Opti
 fn calls_columns(c: &Source, tz: Tz, wd_hr: bool) -> Result<Vec<Series>> {
     let mut out = Vec::new();
     if c.has("talk_seconds") {
-        let part = |n: &str| if c.has(n) { col(n).fill_null(lit(0.0)) } else { lit(0.0) };
-        let handle = col("talk_seconds") + part("hold_seconds") + part("acw_seconds");
+        let part = |n: &str| if c.has(n) { super::num(n).fill_null(lit(0.0)) } else { lit(0.0) };
+        let handle = super::num("talk_seconds") + part("hold_seconds") + part("acw_seconds");
         let df = c.frame.clone().lazy().select([handle.alias("handle_s")]).collect()?;
         out.push(df.column("handle_s")?.as_materialized_series().clone());
     }

@@ -1,7 +1,7 @@
 //! Ticket metrics: volume and backlog, responsiveness and resolution (calendar and
 //! business time), SLA per priority, and quality (FCR, reopens, escalations).
 
-use super::{duration_value, grouped, period_duration_exprs, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
+use super::{duration_value, grouped, num, period_duration_exprs, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
 use crate::config::{Clock, FcrVariant};
 use crate::load::Source;
 use anyhow::Result;
@@ -159,13 +159,13 @@ pub fn compute(t: &Source, ctx: &Ctx, backlog: Option<&Backlog>) -> Result<(Vec<
             }
         }
         if has("agent_replies") {
-            e.push(col("agent_replies").filter(solved.clone()).mean().alias("replies_mean"));
+            e.push(num("agent_replies").filter(solved.clone()).mean().alias("replies_mean"));
             e.push(solved.clone().and(col("agent_replies").is_not_null()).sum().alias("replies_n"));
         }
         if has("reopens") {
             let den = solved.clone().and(col("reopens").is_not_null());
             e.push(den.clone().sum().alias("reopen_n"));
-            e.push(den.and(col("reopens").gt_eq(lit(1.0))).sum().alias("reopened"));
+            e.push(den.and(num("reopens").gt_eq(lit(1.0))).sum().alias("reopened"));
         }
     }
     if has("escalated") {
@@ -278,14 +278,14 @@ pub(crate) fn fcr_masks(t: &Source, solved: Expr, v: FcrVariant) -> Option<(Expr
     match v {
         FcrVariant::OneTouch if t.has("agent_replies") => {
             // reopens counts as 0 where the export has none.
-            let reopens0 = if t.has("reopens") { col("reopens").fill_null(lit(0.0)) } else { lit(0.0) };
+            let reopens0 = if t.has("reopens") { super::num("reopens").fill_null(lit(0.0)) } else { lit(0.0) };
             let den = solved.and(col("agent_replies").is_not_null());
-            let num = den.clone().and(col("agent_replies").lt_eq(lit(1.0))).and(reopens0.eq(lit(0.0)));
+            let num = den.clone().and(super::num("agent_replies").lt_eq(lit(1.0))).and(reopens0.eq(lit(0.0)));
             Some((den, num))
         }
         FcrVariant::NoReopen if t.has("reopens") => {
             let den = solved.and(col("reopens").is_not_null());
-            Some((den.clone(), den.and(col("reopens").eq(lit(0.0)))))
+            Some((den.clone(), den.and(super::num("reopens").eq(lit(0.0)))))
         }
         FcrVariant::NoRepeatContact if t.has("repeat_contact") => {
             let den = solved.and(col("repeat_contact").is_not_null());
