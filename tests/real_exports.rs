@@ -211,18 +211,13 @@ fn a_french_latin1_export_loads_and_its_accents_reach_the_report() {
 }
 
 fn t_handles(data: &csreport::load::Loaded) -> Vec<Option<f64>> {
-    data.tickets
-        .as_ref()
-        .unwrap()
-        .frame
-        .column("handle_seconds")
-        .unwrap()
-        .cast(&polars::prelude::DataType::Float64)
-        .unwrap()
-        .f64()
-        .unwrap()
-        .iter()
-        .collect()
+    numbers(&data.tickets.as_ref().unwrap().frame, "handle_seconds")
+}
+
+/// A number column's values as read (counts and durations may be held in 4 bytes).
+fn numbers(frame: &polars::prelude::DataFrame, column: &str) -> Vec<Option<f64>> {
+    let values = frame.column(column).unwrap().cast(&polars::prelude::DataType::Float64).unwrap();
+    values.f64().unwrap().iter().collect()
 }
 
 #[test]
@@ -280,16 +275,7 @@ fn freshdesk_built_in_profile() {
     // Resolved: 2001 after 8 h, 2002 after 48 h.
     approx(m.value("resolution_time"), 28.0 * 3600.0);
     // Time tracked HH:MM:SS → seconds.
-    let h: Vec<Option<f64>> = t
-        .frame
-        .column("handle_seconds")
-        .unwrap()
-        .cast(&polars::prelude::DataType::Float64)
-        .unwrap()
-        .f64()
-        .unwrap()
-        .iter()
-        .collect();
+    let h = numbers(&t.frame, "handle_seconds");
     assert_eq!(h, [Some(1200.0), Some(3900.0), Some(300.0)]);
     // Status: Closed, Resolved → solved, Open; SLA Violated → breached.
     let b: Vec<Option<bool>> = t.frame.column("sla_breached").unwrap().bool().unwrap().iter().collect();
@@ -320,15 +306,7 @@ fn epoch_times_end_minus_start_durations_and_splits() {
     let q = csreport::labels::text(f.column("queue").unwrap()).unwrap();
     let q: Vec<Option<&str>> = q.iter().collect();
     assert_eq!(q, [Some("alpha"), Some("beta")]);
-    let t: Vec<Option<f64>> = f
-        .column("talk_seconds")
-        .unwrap()
-        .cast(&polars::prelude::DataType::Float64)
-        .unwrap()
-        .f64()
-        .unwrap()
-        .iter()
-        .collect();
+    let t = numbers(f, "talk_seconds");
     assert_eq!(t, [Some(90.0), Some(5.0)]);
     let at: Vec<Option<i64>> = f.column("offered_at").unwrap().i64().unwrap().iter().collect();
     assert_eq!(at, [Some(1_790_000_000_000), Some(1_790_000_100_000)]);
