@@ -59,8 +59,8 @@ pub struct Label {
 pub const NO_VALUE: u32 = u32::MAX;
 
 /// A label column's distinct values in a block, each with its number (its place in the
-/// order first met). (Keying short values by their bytes as one integer, or values up to
-/// 32 bytes by four, was no faster on W1.)
+/// order first met). (Keying values of up to 15, 16 or 32 bytes by their bytes as
+/// integers, with no string comparison, was no faster on W1.)
 #[derive(Default)]
 struct Distinct {
     numbers: rustc_hash::FxHashMap<Box<str>, u32>,

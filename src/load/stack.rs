@@ -14,8 +14,8 @@ enum Column {
     F64(MutablePrimitiveArray<f64>),
     /// A number column named in `compact`, held in 4 bytes a value while every value so
     /// far is exactly a 4-byte float (counts, whole and half seconds): the first value
-    /// that is not turns it into F64. Readers see its values unchanged
-    /// (`metrics::windowed` makes them 8-byte floats again for each period's rows).
+    /// that is not turns it into F64. Readers cast it to 8 bytes as they read it
+    /// (`metrics::num`), so they see the values read.
     F32(MutablePrimitiveArray<f32>),
     Bool(MutableBooleanArray),
     /// Text: each chunk's 16-byte views are copied and its long values' bytes shared
