@@ -154,7 +154,7 @@ impl Stack {
 }
 
 /// Whether `v` is exactly a 4-byte float (NaN is not: its bits need not survive).
-fn exact_f32(v: f64) -> bool {
+pub(crate) fn exact_f32(v: f64) -> bool {
     (v as f32) as f64 == v
 }
 

@@ -71,7 +71,7 @@ pub enum Sample {
 
 impl Sample {
     pub fn new(values: Vec<f64>) -> Self {
-        if values.iter().all(|v| (*v as f32) as f64 == *v) {
+        if values.iter().all(|v| crate::load::stack::exact_f32(*v)) {
             Sample::Narrow(values.into_iter().map(|v| v as f32).collect())
         } else {
             Sample::Wide(values)
@@ -84,17 +84,6 @@ impl Sample {
             Sample::Wide(v) => std::borrow::Cow::Borrowed(v),
             Sample::Narrow(v) => std::borrow::Cow::Owned(v.iter().map(|x| f64::from(*x)).collect()),
         }
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Sample::Wide(v) => v.len(),
-            Sample::Narrow(v) => v.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -646,7 +635,7 @@ mod tests {
         let whole = vec![0.0, 1.5, 60.0, 86_400.0, 16_777_216.0];
         let narrow = Sample::new(whole.clone());
         assert!(matches!(narrow, Sample::Narrow(_)));
-        assert_eq!((narrow.values().as_ref(), narrow.len()), (whole.as_slice(), 5));
+        assert_eq!((narrow.values().as_ref(), narrow.values().len()), (whole.as_slice(), 5));
         for odd in [0.001, 16_777_217.0, 1e-50] {
             let mut v = whole.clone();
             v.push(odd);
@@ -654,7 +643,7 @@ mod tests {
             assert!(matches!(wide, Sample::Wide(_)), "{odd}");
             assert_eq!(wide.values().as_ref(), v.as_slice());
         }
-        assert!(Sample::new(Vec::new()).is_empty());
+        assert!(Sample::new(Vec::new()).values().is_empty());
     }
 
     /// The median and p90 read from a sorted sample are polars' own, to the bit, on random
