@@ -36,6 +36,21 @@ pub struct Shape {
     pub first_short: Option<usize>,
 }
 
+/// What `ShapeCheck::feed` found in a block of text.
+#[derive(Debug, PartialEq)]
+pub struct Fed {
+    /// The byte offset where the whole records end (an unfinished record after it is
+    /// part of the next block).
+    pub end: usize,
+    /// Where the header ends, if it is in this block.
+    pub header_end: Option<usize>,
+    /// Where the first record after the header starting at or past the byte asked for
+    /// starts, if it is before `end`: the records before it and those after can be split
+    /// side by side (a quoted value may hold line ends, so a line end alone does not say
+    /// where a record starts).
+    pub cut: Option<usize>,
+}
+
 /// Checks a CSV's structure before its records are split, so that a broken file is named
 /// by row and line: a quote never closed, a row with more fields than the header (a
 /// wrong separator or an unquoted separator in a value), a column named twice. The text comes
@@ -58,10 +73,10 @@ impl ShapeCheck {
         ShapeCheck { sep, quote, shape: Shape::default(), line: 1, header: None, names: Vec::new() }
     }
 
-    /// Checks the whole records at the start of `text` (all of it when `last`): returns
-    /// the byte offset where the records end (an unfinished record after it is part of
-    /// the next block), and where the header ends if it is in this block.
-    pub fn feed(&mut self, text: &str, last: bool) -> Result<(usize, Option<usize>)> {
+    /// Checks the whole records at the start of `text` (all of it when `last`): where
+    /// they end, where the header ends, and where the first record (after the header)
+    /// starting at or past byte `cut` starts (see `Fed`).
+    pub fn feed(&mut self, text: &str, last: bool, cut: usize) -> Result<Fed> {
         let b = text.as_bytes();
         let (sep, quote) = (self.sep, self.quote);
         let mut line = self.line;
@@ -70,6 +85,7 @@ impl ShapeCheck {
         let mut header_end = None;
         let mut pos = 0usize;
         let mut next_quote = memchr::memchr(quote, b);
+        let mut cut_at = None;
         // A record ends at `end` (its newline or the end of the text).
         let mut finish = |me: &mut ShapeCheck,
                           fields: usize,
@@ -133,6 +149,9 @@ impl ShapeCheck {
                     record_line = line;
                     pos = (end + 1).min(b.len());
                     (field_start, record_start) = (pos, pos);
+                    if cut_at.is_none() && pos >= cut && self.header.is_some() {
+                        cut_at = Some(pos);
+                    }
                     continue;
                 }
             }
@@ -142,7 +161,7 @@ impl ShapeCheck {
                 let mut i = pos + 1;
                 let mut closed = false;
                 loop {
-                    match memchr::memchr2(quote, b'\n', &b[i..]) {
+                    match crate::load::fields::find2(b, i, quote, b'\n').map(|at| at - i) {
                         None if !last => break,
                         None => {
                             let row = match self.header {
@@ -177,7 +196,12 @@ impl ShapeCheck {
                 }
                 continue;
             }
-            match memchr::memchr2(sep, b'\n', &b[pos..]) {
+            // After a closing quote, mostly the separator or line end itself.
+            let next = match b[pos] {
+                c if c == sep || c == b'\n' => Some(0),
+                _ => crate::load::fields::find2(b, pos, sep, b'\n').map(|at| at - pos),
+            };
+            match next {
                 None => break,
                 Some(off) => {
                     let at = pos + off;
@@ -191,6 +215,9 @@ impl ShapeCheck {
                         record_line = line;
                         pos = at + 1;
                         (fields, field_start, record_start) = (1, pos, pos);
+                        if cut_at.is_none() && pos >= cut && self.header.is_some() {
+                            cut_at = Some(pos);
+                        }
                     }
                 }
             }
@@ -202,7 +229,8 @@ impl ShapeCheck {
         // The line the unfinished record starts on (its lines are counted again with the
         // rest of it in the next block).
         self.line = record_line;
-        Ok((record_start, header_end))
+        let cut = cut_at.filter(|c| *c < record_start);
+        Ok(Fed { end: record_start, header_end, cut })
     }
 
     /// Whether the header has been read.
@@ -254,7 +282,7 @@ impl ShapeCheck {
 #[cfg(test)]
 pub fn check_shape(text: &str, sep: u8, quote: u8) -> Result<Shape> {
     let mut check = ShapeCheck::new(sep, quote);
-    check.feed(text, true)?;
+    check.feed(text, true, usize::MAX)?;
     Ok(check.finish())
 }
 
@@ -306,14 +334,31 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_is_where_a_record_starts_not_at_a_line_end_in_a_value() {
+        let text = "a,b\n1,\"x\ny\nz\"\n2,3\n4,\"5\"\n";
+        let cut = |at: usize| ShapeCheck::new(b',', b'"').feed(text, true, at).unwrap().cut;
+        // Asked for a byte inside the quoted value (its line ends are not record ends).
+        let inside = text.find("y").unwrap();
+        assert_eq!(cut(inside), text.find("2,3"));
+        assert_eq!(cut(0), text.find("1,"));
+        assert_eq!(cut(text.find("4,").unwrap()), text.find("4,"));
+        // Past the last record's start: no cut (the part after it would be empty).
+        assert_eq!(cut(text.len() - 1), None);
+        // In a block whose last record is unfinished, only before the records' end.
+        let fed = ShapeCheck::new(b',', b'"').feed("a,b\n1,2\n3,\"x\ny\n", false, 5).unwrap();
+        assert_eq!((fed.end, fed.cut), (8, None));
+    }
+
+    #[test]
     fn a_record_running_past_a_block_waits_for_the_next() {
         let mut check = ShapeCheck::new(b',', b'"');
         // The second record's quoted value goes on past the first block's last line.
         let first = "a,b\n1,2\n3,\"x\ny\n";
-        let (end, header) = check.feed(first, false).unwrap();
-        assert_eq!((end, header, check.records()), (8, Some(4), 1));
+        let fed = check.feed(first, false, usize::MAX).unwrap();
+        assert_eq!((fed.end, fed.header_end, check.records()), (8, Some(4), 1));
+        let end = fed.end;
         let rest = format!("{}z\"\n5,6,7\n", &first[end..]);
-        let e = check.feed(&rest, true).unwrap_err().to_string();
+        let e = check.feed(&rest, true, usize::MAX).unwrap_err().to_string();
         // Row 3 is on line 6: the lines of the unfinished record were not counted twice.
         assert!(e.starts_with("row 3 (line 6) has 3 fields, the header has 2"), "{e}");
     }

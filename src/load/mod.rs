@@ -2169,7 +2169,15 @@ impl CsvStream {
                 && check.has_header()
                 && (last || text.ends_with('\n'))
                 && memchr::memchr(self.quote, text.as_bytes()).is_none();
-            let (end, header_end) = if quote_free { (text.len(), None) } else { check.feed(&text, last)? };
+            // A block with quotes can be cut where a record starts past its middle (a
+            // third, for the thread that also checked it, was slower: it waits for the
+            // other part before reading the next block).
+            let fed = if quote_free {
+                dialect::Fed { end: text.len(), header_end: None, cut: None }
+            } else {
+                check.feed(&text, last, text.len() / 2)?
+            };
+            let (end, header_end) = (fed.end, fed.header_end);
             let start = match header_end {
                 Some(h) => {
                     let (wanted, direct) = (&self.wanted, &self.direct);
@@ -2207,9 +2215,11 @@ impl CsvStream {
                 bail!("the file is empty: expected a header line");
             };
             let body = &text[start.min(end)..end];
-            // A large block without a quote ends a record at every line end: its two
-            // halves are split side by side (one big export otherwise keeps a core idle).
-            let (mut chunk, second) = match halfway(body, self.quote, quote_free) {
+            // A large block is split in two parts side by side (one big export otherwise
+            // keeps a core idle): without a quote, a record ends at every line end; with
+            // quotes (exports that quote every value), where the check found one.
+            let checked_cut = fed.cut.filter(|c| *c > start && end.saturating_sub(start) >= 1 << 20).map(|c| c - start);
+            let (mut chunk, second) = match halfway(body, self.quote, quote_free).or(checked_cut) {
                 Some(mid) => {
                     let helper = helper.get_or_insert_with(|| fields.clone());
                     let (first, second) = std::thread::scope(|scope| {
