@@ -1229,11 +1229,9 @@ fn datetime_column(
         _ => anyhow::bail!("[datetimes.{name}]: give `column`, or `date` (and `time`)"),
     };
     let formats = d.format.as_ref().map(|f| f.list()).unwrap_or_default();
-    for f in &formats {
-        if chrono::format::StrftimeItems::new(f).any(|i| matches!(i, chrono::format::Item::Error)) {
-            anyhow::bail!("[datetimes.{name}] format `{f}` is not a valid strftime format (e.g. \"%d/%m/%Y %H:%M\")");
-        }
-    }
+    let formats = parse::Formats::new(&formats).map_err(|f| {
+        anyhow::anyhow!("[datetimes.{name}] format `{f}` is not a valid strftime format (e.g. \"%d/%m/%Y %H:%M\")")
+    })?;
     let epoch = d.epoch.as_deref();
     if let Some(e) = epoch {
         if !matches!(e, "seconds" | "milliseconds") {
@@ -1251,8 +1249,7 @@ fn datetime_column(
                     parse::number(s)
                         .map(|n| if unit == "seconds" { (n * 1000.0).round() as i64 } else { n.round() as i64 })
                 }
-                None => parse::timestamp(s, &mut clock)
-                    .or_else(|| formats.iter().find_map(|f| parse::with_format(s, f, &mut clock))),
+                None => parse::timestamp(s, &mut clock).or_else(|| formats.parse(s, &mut clock)),
             };
             if r.is_none() {
                 bad.note(i, s);

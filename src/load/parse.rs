@@ -261,18 +261,49 @@ pub fn local_date(ms: i64, tz: Tz) -> Option<NaiveDate> {
     chrono::DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz).date_naive())
 }
 
-/// Parse with one strftime format: with an offset (`%z`), a date and time (local), or a
-/// date alone (local midnight).
-pub fn with_format(s: &str, fmt: &str, clock: &mut LocalClock) -> Option<i64> {
-    use chrono::{NaiveDate, NaiveDateTime};
-    if fmt.contains("%z") || fmt.contains("%:z") || fmt.contains("%#z") {
-        return chrono::DateTime::parse_from_str(s, fmt).ok().map(|t| t.timestamp_millis());
+/// strftime formats, each read once into chrono's items: `parse_from_str` reads the
+/// format's text again for every value (W1's tickets as a Zendesk export with
+/// `%d.%m.%Y %H:%M` dates, the third format tried: 1.8 s to load against 0.6 s with
+/// ISO dates).
+pub struct Formats(Vec<Format>);
+
+struct Format {
+    items: Vec<chrono::format::Item<'static>>,
+    /// With an offset (`%z`): an instant; otherwise a local date and time.
+    offset: bool,
+}
+
+impl Formats {
+    /// The formats, in the order they are tried; an error names the first that is not a
+    /// valid strftime format.
+    pub fn new(formats: &[String]) -> Result<Formats, String> {
+        let read = |f: &String| -> Result<Format, String> {
+            let items = chrono::format::StrftimeItems::new(f).parse_to_owned().map_err(|_| f.clone())?;
+            Ok(Format { items, offset: f.contains("%z") || f.contains("%:z") || f.contains("%#z") })
+        };
+        formats.iter().map(read).collect::<Result<_, _>>().map(Formats)
     }
-    let local = match NaiveDateTime::parse_from_str(s, fmt) {
-        Ok(t) => t,
-        Err(_) => NaiveDate::parse_from_str(s, fmt).ok()?.and_hms_opt(0, 0, 0)?,
-    };
-    Some(clock.to_utc_ms(local.and_utc().timestamp_millis()))
+
+    /// The first format that reads `s`, as `parse_from_str` reads it: with an offset,
+    /// the instant; a date and time, local; a date alone, local midnight.
+    pub fn parse(&self, s: &str, clock: &mut LocalClock) -> Option<i64> {
+        self.0.iter().find_map(|f| f.parse(s, clock))
+    }
+}
+
+impl Format {
+    fn parse(&self, s: &str, clock: &mut LocalClock) -> Option<i64> {
+        let mut parsed = chrono::format::Parsed::new();
+        chrono::format::parse(&mut parsed, s, self.items.iter()).ok()?;
+        if self.offset {
+            return parsed.to_datetime().ok().map(|t| t.timestamp_millis());
+        }
+        let local = match parsed.to_naive_datetime_with_offset(0) {
+            Ok(t) => t,
+            Err(_) => parsed.to_naive_date().ok()?.and_hms_opt(0, 0, 0)?,
+        };
+        Some(clock.to_utc_ms(local.and_utc().timestamp_millis()))
+    }
 }
 
 #[cfg(test)]
@@ -396,5 +427,55 @@ mod tests {
         for s in ["", " ", "a", " a", "a ", "\ta\r", "\u{b}a", "a\u{a0}", "\u{3000}a", "é", " é ", "a b"] {
             assert_eq!(trim(s), s.trim(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn formats_read_values_as_parse_from_str_does() {
+        // The reference: chrono's parse_from_str with the format's text, as csreport
+        // read formats before they were read once into items.
+        let reference = |s: &str, f: &str, clock: &mut LocalClock| -> Option<i64> {
+            if f.contains("%z") || f.contains("%:z") {
+                return chrono::DateTime::parse_from_str(s, f).ok().map(|t| t.timestamp_millis());
+            }
+            let local = match chrono::NaiveDateTime::parse_from_str(s, f) {
+                Ok(t) => t,
+                Err(_) => chrono::NaiveDate::parse_from_str(s, f).ok()?.and_hms_opt(0, 0, 0)?,
+            };
+            Some(clock.to_utc_ms(local.and_utc().timestamp_millis()))
+        };
+        let formats = ["%d.%m.%Y %H:%M", "%m/%d/%Y %I:%M %p", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S %z", "%Y%m%d"];
+        let values = [
+            "30.09.2024 22:04",
+            "1.2.2024 7:05",
+            "30.09.2024",
+            "31.02.2024 10:00",
+            "09/30/2024 10:04 PM",
+            "9/30/2024 10:04 pm",
+            "05/06/2024",
+            "2024-03-31 02:30:00 +0200",
+            "2024-03-31 02:30:00",
+            "20240331",
+            "30.09.2024 22:04 extra",
+            "",
+            " 30.09.2024 22:04",
+        ];
+        let mut read = 0;
+        for f in formats {
+            let one = Formats::new(&[f.to_string()]).unwrap();
+            for v in values {
+                let mut a = LocalClock::new("Europe/Paris".parse().unwrap());
+                let mut b = LocalClock::new("Europe/Paris".parse().unwrap());
+                let got = one.parse(v, &mut a);
+                assert_eq!(got, reference(v, f, &mut b), "{v:?} with {f:?}");
+                read += usize::from(got.is_some());
+            }
+        }
+        assert_eq!(read, 8, "values some format reads");
+        // In order: the first format that reads a value wins (day first, then month first).
+        let both = Formats::new(&["%d/%m/%Y".to_string(), "%m/%d/%Y".to_string()]).unwrap();
+        let mut clock = LocalClock::new(chrono_tz::UTC);
+        assert_eq!(both.parse("05/06/2024", &mut clock), Some(1_717_545_600_000)); // 5 June
+        assert_eq!(both.parse("12/31/2024", &mut clock), Some(1_735_603_200_000)); // 31 December
+        assert_eq!(Formats::new(&["%Y-%m-%d".to_string(), "%Q".to_string()]).err().as_deref(), Some("%Q"));
     }
 }
