@@ -7,6 +7,7 @@
 
 mod dialect;
 mod fields;
+mod ndjson;
 pub mod parse;
 pub mod profile;
 pub mod schema;
@@ -1752,6 +1753,26 @@ impl JsonColumns {
     }
 }
 
+/// NDJSON read a line at a time into `serde_json::Value`s (`ndjson::read` gives the
+/// same columns faster; this names the line that is not one JSON object).
+fn ndjson_by_value(path: &Path) -> Result<DataFrame> {
+    use std::io::BufRead;
+    let file = std::io::BufReader::new(std::fs::File::open(path)?);
+    let mut records = JsonColumns::default();
+    for (i, line) in file.lines().enumerate() {
+        let line = line.with_context(|| format!("line {}: not UTF-8 text", i + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(&line) {
+            Ok(serde_json::Value::Object(m)) => records.push(m),
+            Ok(_) => bail!("line {}: expected a JSON object (one record per line)", i + 1),
+            Err(e) => bail!("line {}: not valid JSON: {e}", i + 1),
+        }
+    }
+    records.finish()
+}
+
 fn short_json(v: &serde_json::Value) -> String {
     v.to_string().chars().take(40).collect()
 }
@@ -1802,21 +1823,13 @@ fn read_raw(
         // numbers keep their digits (polars panics on integers past 64 bits), nested
         // values become their JSON text.
         Format::Ndjson => {
-            use std::io::BufRead;
-            let file = std::io::BufReader::new(std::fs::File::open(path)?);
-            let mut records = JsonColumns::default();
-            for (i, line) in file.lines().enumerate() {
-                let line = line.with_context(|| format!("line {}: not UTF-8 text", i + 1))?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match serde_json::from_str::<serde_json::Value>(&line) {
-                    Ok(serde_json::Value::Object(m)) => records.push(m),
-                    Ok(_) => bail!("line {}: expected a JSON object (one record per line)", i + 1),
-                    Err(e) => bail!("line {}: not valid JSON: {e}", i + 1),
-                }
+            if let Some((frame, names)) = ndjson::read(path, wanted)? {
+                let height = frame.height();
+                return Ok((RawFile::Frame(Box::new(frame.lazy()), height, Some(0), Some(names)), notes));
             }
-            records.finish()?.lazy()
+            // A line that is not one JSON object, or bytes that are not UTF-8: read again
+            // line by line, for the message that names the line.
+            ndjson_by_value(path)?.lazy()
         }
         // Only the columns the profile reads are read from the file (projection).
         Format::Parquet => {
@@ -1869,7 +1882,7 @@ fn read_raw(
     let lf = lf.select(exprs);
     let height = lf.clone().select([len().alias("n")]).collect()?.column("n")?.cast(&DataType::UInt64)?;
     let height = height.u64()?.get(0).unwrap_or(0) as usize;
-    Ok((RawFile::Frame(Box::new(lf), height, Some(0)), notes))
+    Ok((RawFile::Frame(Box::new(lf), height, Some(0), None), notes))
 }
 
 /// A file's rows before typing: CSV read, checked and parsed a block at a time (so that
@@ -1880,7 +1893,9 @@ fn read_raw(
 /// beside the typed columns.
 enum RawFile {
     Csv(Box<CsvStream>),
-    Frame(Box<LazyFrame>, usize, Option<usize>),
+    /// The frame, its height, the next row, and the file's columns where the frame
+    /// holds only those read (NDJSON; otherwise the frame's).
+    Frame(Box<LazyFrame>, usize, Option<usize>, Option<Vec<String>>),
 }
 
 /// The rows of a JSON or Parquet frame read and typed at a time (W1 as Parquet, read
@@ -1892,7 +1907,7 @@ impl RawFile {
     /// columns typed as they were split), None after the last.
     fn next(&mut self) -> Result<Option<fields::Chunk>> {
         match self {
-            RawFile::Frame(lf, height, next) => {
+            RawFile::Frame(lf, height, next, _) => {
                 // The first chunk comes even from a frame without rows (its columns).
                 let Some(from) = *next else { return Ok(None) };
                 let text = lf.clone().slice(from as i64, FRAME_ROWS as IdxSize).collect()?;
@@ -1916,6 +1931,7 @@ impl RawFile {
     fn columns(&self, chunk: &fields::Chunk) -> Vec<String> {
         match self {
             RawFile::Csv(stream) => stream.check.as_ref().map(|c| c.names().to_vec()).unwrap_or_default(),
+            RawFile::Frame(.., Some(names)) => names.clone(),
             RawFile::Frame(..) => chunk.text.get_column_names().iter().map(|c| c.to_string()).collect(),
         }
     }
@@ -2268,6 +2284,75 @@ mod tests {
         let quoted = format!("{text}9,\"a\",b\n");
         assert_eq!(halfway(&quoted, b'"', false), None);
         assert_eq!(halfway(&line.repeat(100), b'"', false), None);
+    }
+
+    #[test]
+    fn ndjson_is_read_as_by_value() {
+        // Past one 8 MiB block, each cut in two halves: keys in changing orders, keys first
+        // met late, a key given twice, nested values, numbers of every kind, escapes,
+        // blank lines, CRLF, and keys not wanted.
+        let mut text = String::new();
+        let values = [
+            r#""plain""#,
+            r#""esc\"aped\n é \u00e9""#,
+            "12",
+            "-7",
+            "0.10",
+            "1e300",
+            "-0.0",
+            "18446744073709551615",
+            "123456789012345678901234567890",
+            "true",
+            "null",
+            r#"{"b": [1, 2.5, "x"], "a": null}"#,
+            "[]",
+            r#""""#,
+        ];
+        let mut r = 0usize;
+        while text.len() < 19 << 20 {
+            let v = |k: usize| values[(r + k) % values.len()];
+            let line = match r % 5 {
+                0 => format!(r#"{{"id": "{r}", "a": {}, "b": {}, "skip": {}}}"#, v(0), v(1), v(2)),
+                1 => format!(r#"{{"b": {}, "id": "{r}", "a": {}, "a": {}}}"#, v(3), v(4), v(5)),
+                2 => format!("{{\"id\":\"{r}\",\"a\":{}}}\r", v(6)),
+                3 => "  ".to_string(),
+                _ => format!(r#"{{"id": "{r}", "b": {}, "skip": {{"deep": [{}]}}}}"#, v(7), v(8)),
+            };
+            text.push_str(&line);
+            text.push('\n');
+            if r == 150_000 {
+                text.push_str(r#"{"late": "first seen here", "id": "late"}"#);
+                text.push('\n');
+            }
+            r += 1;
+        }
+        text.push_str(r#"{"id": "last, without a line end", "a": 1}"#);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.ndjson");
+        std::fs::write(&path, &text).unwrap();
+        let wanted: Vec<String> = ["a", "b", "id", "late", "absent"].map(String::from).to_vec();
+        let (fast, names) = ndjson::read(&path, &wanted).unwrap().expect("every line an object");
+        let slow = ndjson_by_value(&path).unwrap();
+        let slow_names: Vec<String> = slow.get_column_names().iter().map(|c| c.to_string()).collect();
+        assert_eq!(names, slow_names);
+        assert_eq!(names, ["id", "a", "b", "skip", "late"]);
+        assert_eq!(fast.get_column_names(), ["id", "a", "b", "late"]);
+        assert_eq!(fast.height(), slow.height());
+        for c in ["id", "a", "b", "late"] {
+            let (f, s) = (fast.column(c).unwrap().str().unwrap(), slow.column(c).unwrap().str().unwrap());
+            assert!(f.iter().eq(s.iter()), "{c}");
+        }
+        let late = fast.column("late").unwrap().str().unwrap();
+        assert_eq!((late.null_count(), late.len()), (late.len() - 1, fast.height()));
+        // Not one object per line: None, and the line-by-line read names the line.
+        for bad in ["[1, 2]", "{\"a\": 1} x", "{\"a\": }"] {
+            std::fs::write(&path, format!("{{\"a\": 1}}\n{bad}\n")).unwrap();
+            assert!(ndjson::read(&path, &wanted).unwrap().is_none(), "{bad}");
+            let e = ndjson_by_value(&path).unwrap_err().to_string();
+            assert!(e.starts_with("line 2: "), "{e}");
+        }
+        std::fs::write(&path, b"{\"a\": \"caf\xe9\"}\n").unwrap();
+        assert!(ndjson::read(&path, &wanted).unwrap().is_none());
     }
 
     fn ids_frame(ids: &[Option<&str>]) -> DataFrame {

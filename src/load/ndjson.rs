@@ -1,0 +1,290 @@
+//! NDJSON read straight into text columns, a block of lines at a time, each block's
+//! two halves side by side: every value of the keys a profile reads becomes its text as
+//! `serde_json::Value` gives it (a string as it is, a number by its digits, true/false,
+//! nested values as their JSON), null or missing is null, and every key is named in the
+//! order keys first appear. No `Value` is built per record, the text of a string without
+//! escapes is not copied, and the values of the other keys are only checked as JSON.
+//!
+//! A line that is not one JSON object, or text that is not UTF-8, gives `None`: the
+//! caller then reads the file the way that names the line and what is wrong with it.
+
+use polars::prelude::*;
+use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+
+/// Bytes read at a time (whole lines are parsed; the unfinished last one waits).
+const BLOCK: usize = 8 << 20;
+
+/// The file's records: a frame of the wanted keys' values (text columns, in the order
+/// keys first appear) and every key's name in that order; None when a line is not one
+/// JSON object or the file is not UTF-8.
+pub fn read(path: &Path, wanted: &[String]) -> anyhow::Result<Option<(DataFrame, Vec<String>)>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut all = Columns::default();
+    let (mut block, mut pending) = (Vec::with_capacity(BLOCK), Vec::new());
+    loop {
+        block.clear();
+        block.append(&mut pending);
+        let read = (&mut file).take(BLOCK as u64).read_to_end(&mut block)?;
+        let last = read == 0;
+        let cut = if last { block.len() } else { memchr::memrchr(b'\n', &block).map_or(0, |i| i + 1) };
+        pending.extend_from_slice(&block[cut..]);
+        let Ok(text) = std::str::from_utf8(&block[..cut]) else { return Ok(None) };
+        // Every line end ends a record (a line end inside a JSON string is escaped).
+        let mid = (text.len() >= 1 << 20)
+            .then(|| memchr::memchr(b'\n', &text.as_bytes()[text.len() / 2..]).map(|o| text.len() / 2 + o + 1))
+            .flatten();
+        let parts = match mid {
+            Some(mid) => {
+                let (a, b) = std::thread::scope(|scope| {
+                    let second = scope.spawn(|| Part::parse(&text[mid..], wanted));
+                    (Part::parse(&text[..mid], wanted), second.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                });
+                vec![a, b]
+            }
+            None => vec![Part::parse(text, wanted)],
+        };
+        for part in parts {
+            let Some(part) = part else { return Ok(None) };
+            all.add(part);
+        }
+        if last {
+            break;
+        }
+    }
+    Ok(Some(all.finish()?))
+}
+
+/// The records of a stretch of lines: its keys in the order they first appear in it,
+/// and the wanted ones' values (None for a key not wanted).
+struct Part {
+    names: Vec<String>,
+    columns: Vec<Option<MutableBinaryViewArray<str>>>,
+    rows: usize,
+}
+
+impl Part {
+    /// None when a line is not one JSON object.
+    fn parse(text: &str, wanted: &[String]) -> Option<Part> {
+        let mut part = Part { names: Vec::new(), columns: Vec::new(), rows: 0 };
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        // The keys of the record before, in its order: the next one mostly has the same.
+        let mut order: Vec<usize> = Vec::new();
+        let mut values: Vec<Option<Cow<str>>> = Vec::new();
+        for line in text.split_terminator('\n') {
+            if line.trim().is_empty() {
+                continue;
+            }
+            values.iter_mut().for_each(|v| *v = None);
+            let mut de = serde_json::Deserializer::from_str(line);
+            let record = Record { part: &mut part, index: &mut index, order: &mut order, values: &mut values, wanted };
+            de::Deserializer::deserialize_map(&mut de, record).ok()?;
+            de.end().ok()?;
+            for (column, value) in part.columns.iter_mut().zip(values.iter_mut()) {
+                if let Some(column) = column {
+                    column.push(value.take());
+                }
+            }
+            part.rows += 1;
+        }
+        Some(part)
+    }
+}
+
+/// One record: its keys looked up (or added) and its wanted values kept in `values`
+/// (the last of a key given twice, as `serde_json::Map` keeps it).
+struct Record<'p, 'de> {
+    part: &'p mut Part,
+    index: &'p mut std::collections::HashMap<String, usize>,
+    order: &'p mut Vec<usize>,
+    values: &'p mut Vec<Option<Cow<'de, str>>>,
+    wanted: &'p [String],
+}
+
+impl Record<'_, '_> {
+    /// The column of the record's `at`-th key.
+    fn column(&mut self, key: &str, at: usize) -> usize {
+        if let Some(&c) = self.order.get(at) {
+            if self.part.names[c] == key {
+                return c;
+            }
+        }
+        let c = match self.index.get(key) {
+            Some(&c) => c,
+            None => {
+                let c = self.part.names.len();
+                self.part.names.push(key.to_string());
+                self.index.insert(key.to_string(), c);
+                let column = self.wanted.iter().any(|w| w == key).then(|| {
+                    let mut column = MutableBinaryViewArray::<str>::with_capacity(self.part.rows + 1024);
+                    column.extend_null(self.part.rows);
+                    column
+                });
+                self.part.columns.push(column);
+                self.values.push(None);
+                c
+            }
+        };
+        if at < self.order.len() {
+            self.order[at] = c;
+        } else {
+            self.order.push(c);
+        }
+        c
+    }
+}
+
+impl<'de> Visitor<'de> for Record<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let mut at = 0;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let c = self.column(&key, at);
+            at += 1;
+            if self.part.columns[c].is_some() {
+                self.values[c] = map.next_value_seed(Text)?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A value as the text `serde_json::Value` gives of it, None for null.
+struct Text;
+
+impl<'de> DeserializeSeed<'de> for Text {
+    type Value = Option<Cow<'de, str>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Text {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(if v { "true" } else { "false" })))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(serde_json::Number::from(v).to_string())))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(serde_json::Number::from(v).to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        let n = serde_json::Number::from_f64(v).ok_or_else(|| E::custom("not a finite number"))?;
+        Ok(Some(Cow::Owned(n.to_string())))
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let v: serde_json::Value = serde::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let v: serde_json::Value = serde::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+}
+
+/// The parts so far, in order: every key's name, and the wanted keys' values as
+/// arrays (a part without the key: nulls).
+#[derive(Default)]
+struct Columns {
+    names: Vec<String>,
+    index: std::collections::HashMap<String, usize>,
+    arrays: Vec<Option<Vec<Utf8ViewArray>>>,
+    rows: usize,
+}
+
+impl Columns {
+    fn add(&mut self, part: Part) {
+        let mut filled = vec![false; self.names.len()];
+        for (name, column) in part.names.into_iter().zip(part.columns) {
+            let c = match self.index.get(&name) {
+                Some(&c) => c,
+                None => {
+                    let c = self.names.len();
+                    self.index.insert(name.clone(), c);
+                    self.names.push(name);
+                    let before = (self.rows > 0).then(|| null(self.rows)).into_iter().collect();
+                    self.arrays.push(column.is_some().then_some(before));
+                    filled.push(false);
+                    c
+                }
+            };
+            if let (Some(arrays), Some(column)) = (self.arrays[c].as_mut(), column) {
+                arrays.push(column.into());
+                filled[c] = true;
+            }
+        }
+        for (arrays, filled) in self.arrays.iter_mut().zip(filled) {
+            if let (Some(arrays), false) = (arrays, filled) {
+                if part.rows > 0 {
+                    arrays.push(null(part.rows));
+                }
+            }
+        }
+        self.rows += part.rows;
+    }
+
+    fn finish(self) -> PolarsResult<(DataFrame, Vec<String>)> {
+        let columns: Vec<Column> = self
+            .names
+            .iter()
+            .zip(self.arrays)
+            .filter_map(|(name, arrays)| {
+                let arrays = arrays?;
+                let ca = if arrays.is_empty() {
+                    StringChunked::full_null(name.as_str().into(), 0)
+                } else {
+                    StringChunked::from_chunk_iter(name.as_str().into(), arrays)
+                };
+                Some(ca.into_column())
+            })
+            .collect();
+        Ok((DataFrame::new(self.rows, columns)?, self.names))
+    }
+}
+
+fn null(rows: usize) -> Utf8ViewArray {
+    Utf8ViewArray::new_null(ArrowDataType::Utf8View, rows)
+}
