@@ -1773,6 +1773,21 @@ fn ndjson_by_value(path: &Path) -> Result<DataFrame> {
     records.finish()
 }
 
+/// A JSON array of objects read into `serde_json::Value`s (`ndjson::read_array` gives
+/// the same columns faster; this names the element that is not an object).
+fn json_by_value(bytes: &[u8]) -> Result<DataFrame> {
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(bytes).map_err(|e| anyhow::anyhow!("not a valid JSON array: {e}"))?;
+    let mut records = JsonColumns::default();
+    for (i, r) in rows.into_iter().enumerate() {
+        match r {
+            serde_json::Value::Object(m) => records.push(m),
+            other => bail!("element {} of the array is not an object: {}", i + 1, short_json(&other)),
+        }
+    }
+    records.finish()
+}
+
 fn short_json(v: &serde_json::Value) -> String {
     v.to_string().chars().take(40).collect()
 }
@@ -1851,16 +1866,15 @@ fn read_raw(
                     "expected a JSON array of objects (`[{{…}}, {{…}}]`); for one object per line, name the file .ndjson"
                 ),
             }
-            let rows: Vec<serde_json::Value> =
-                serde_json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("not a valid JSON array: {e}"))?;
-            let mut records = JsonColumns::default();
-            for (i, r) in rows.into_iter().enumerate() {
-                match r {
-                    serde_json::Value::Object(m) => records.push(m),
-                    other => bail!("element {} of the array is not an object: {}", i + 1, short_json(&other)),
-                }
+            if let Some((frame, names)) =
+                std::str::from_utf8(&bytes).ok().map(|text| ndjson::read_array(text, wanted)).transpose()?.flatten()
+            {
+                let height = frame.height();
+                return Ok((RawFile::Frame(Box::new(frame.lazy()), height, Some(0), Some(names)), notes));
             }
-            records.finish()?.lazy()
+            // Not an array of objects, or not UTF-8: read again into `Value`s, for the
+            // message that names the element.
+            json_by_value(&bytes)?.lazy()
         }
     };
     // Text, numbers, booleans, dates and times stay as they are (see typed_columns);
@@ -2344,6 +2358,16 @@ mod tests {
         }
         let late = fast.column("late").unwrap().str().unwrap();
         assert_eq!((late.null_count(), late.len()), (late.len() - 1, fast.height()));
+        // The same records as one JSON array.
+        let array = format!("[{}]", text.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(",\n"));
+        let (fast_array, array_names) = ndjson::read_array(&array, &wanted).unwrap().expect("an array of objects");
+        assert_eq!(array_names, names);
+        assert_eq!(fast_array, fast);
+        assert_eq!(json_by_value(array.as_bytes()).unwrap(), slow);
+        for bad in ["[1]", "[{\"a\": 1}, 2]", "[{\"a\": 1}] x", "{\"a\": 1}"] {
+            assert!(ndjson::read_array(bad, &wanted).unwrap().is_none(), "{bad}");
+            assert!(json_by_value(bad.as_bytes()).is_err(), "{bad}");
+        }
         // Not one object per line: None, and the line-by-line read names the line.
         for bad in ["[1, 2]", "{\"a\": 1} x", "{\"a\": }"] {
             std::fs::write(&path, format!("{{\"a\": 1}}\n{bad}\n")).unwrap();

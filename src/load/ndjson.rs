@@ -5,8 +5,11 @@
 //! order keys first appear. No `Value` is built per record, the text of a string without
 //! escapes is not copied, and the values of the other keys are only checked as JSON.
 //!
-//! A line that is not one JSON object, or text that is not UTF-8, gives `None`: the
-//! caller then reads the file the way that names the line and what is wrong with it.
+//! A JSON array of objects is read the same way, on one thread.
+//!
+//! A line that is not one JSON object (an array that is not of objects), or text that
+//! is not UTF-8, gives `None`: the caller then reads the file the way that names the
+//! line (the element) and what is wrong with it.
 
 use polars::prelude::*;
 use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
@@ -69,42 +72,62 @@ struct Part {
 impl Part {
     /// None when a line is not one JSON object.
     fn parse(text: &str, wanted: &[String]) -> Option<Part> {
-        let mut part = Part { names: Vec::new(), columns: Vec::new(), rows: 0 };
-        let mut index: std::collections::HashMap<String, usize> = Default::default();
-        // The keys of the record before, in its order: the next one mostly has the same.
-        let mut order: Vec<usize> = Vec::new();
-        let mut values: Vec<Option<Cow<str>>> = Vec::new();
+        let mut parser = Parser::new(wanted);
         for line in text.split_terminator('\n') {
             if line.trim().is_empty() {
                 continue;
             }
-            values.iter_mut().for_each(|v| *v = None);
             let mut de = serde_json::Deserializer::from_str(line);
-            let record = Record { part: &mut part, index: &mut index, order: &mut order, values: &mut values, wanted };
-            de::Deserializer::deserialize_map(&mut de, record).ok()?;
+            parser.record(&mut de).ok()?;
             de.end().ok()?;
-            for (column, value) in part.columns.iter_mut().zip(values.iter_mut()) {
-                if let Some(column) = column {
-                    column.push(value.take());
-                }
-            }
-            part.rows += 1;
         }
-        Some(part)
+        Some(parser.part)
     }
 }
 
-/// One record: its keys looked up (or added) and its wanted values kept in `values`
-/// (the last of a key given twice, as `serde_json::Map` keeps it).
-struct Record<'p, 'de> {
-    part: &'p mut Part,
-    index: &'p mut std::collections::HashMap<String, usize>,
-    order: &'p mut Vec<usize>,
-    values: &'p mut Vec<Option<Cow<'de, str>>>,
-    wanted: &'p [String],
+/// The records of a JSON array of objects (the whole file's text), as `read` gives
+/// NDJSON's; None when it is not an array of objects.
+pub fn read_array(text: &str, wanted: &[String]) -> anyhow::Result<Option<(DataFrame, Vec<String>)>> {
+    let mut parser = Parser::new(wanted);
+    let mut de = serde_json::Deserializer::from_str(text);
+    if de::Deserializer::deserialize_seq(&mut de, Records(&mut parser)).is_err() || de.end().is_err() {
+        return Ok(None);
+    }
+    let mut all = Columns::default();
+    all.add(parser.part);
+    Ok(Some(all.finish()?))
 }
 
-impl Record<'_, '_> {
+/// Records parsed into a part: the keys so far, the keys of the record before in its
+/// order (the next one mostly has the same), and the record's wanted values.
+struct Parser<'de, 'w> {
+    part: Part,
+    index: std::collections::HashMap<String, usize>,
+    order: Vec<usize>,
+    values: Vec<Option<Cow<'de, str>>>,
+    wanted: &'w [String],
+}
+
+impl<'de, 'w> Parser<'de, 'w> {
+    fn new(wanted: &'w [String]) -> Self {
+        let part = Part { names: Vec::new(), columns: Vec::new(), rows: 0 };
+        Parser { part, index: Default::default(), order: Vec::new(), values: Vec::new(), wanted }
+    }
+
+    /// One record, a row: its wanted values (the last of a key given twice, as
+    /// `serde_json::Map` keeps it), null where it has none.
+    fn record<D: de::Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error> {
+        self.values.iter_mut().for_each(|v| *v = None);
+        d.deserialize_map(Record(self))?;
+        for (column, value) in self.part.columns.iter_mut().zip(self.values.iter_mut()) {
+            if let Some(column) = column {
+                column.push(value.take());
+            }
+        }
+        self.part.rows += 1;
+        Ok(())
+    }
+
     /// The column of the record's `at`-th key.
     fn column(&mut self, key: &str, at: usize) -> usize {
         if let Some(&c) = self.order.get(at) {
@@ -137,25 +160,54 @@ impl Record<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for Record<'_, 'de> {
+/// One record's keys and values.
+struct Record<'p, 'de, 'w>(&'p mut Parser<'de, 'w>);
+
+impl<'de> Visitor<'de> for Record<'_, 'de, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut at = 0;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let c = self.column(&key, at);
+            let c = self.0.column(&key, at);
             at += 1;
-            if self.part.columns[c].is_some() {
-                self.values[c] = map.next_value_seed(Text)?;
+            if self.0.part.columns[c].is_some() {
+                self.0.values[c] = map.next_value_seed(Text)?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
         }
         Ok(())
+    }
+}
+
+/// An array's records, each a row.
+struct Records<'p, 'de, 'w>(&'p mut Parser<'de, 'w>);
+
+impl<'de> Visitor<'de> for Records<'_, 'de, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of JSON objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(RecordSeed(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+struct RecordSeed<'p, 'de, 'w>(&'p mut Parser<'de, 'w>);
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, 'de, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.0.record(d)
     }
 }
 
