@@ -271,6 +271,104 @@ struct Format {
     items: Vec<chrono::format::Item<'static>>,
     /// With an offset (`%z`): an instant; otherwise a local date and time.
     offset: bool,
+    /// The format as steps read here without chrono, where it is only numbers of a
+    /// date (and a time) between literal text and spaces (`%d.%m.%Y %H:%M`).
+    steps: Option<Vec<Step>>,
+}
+
+/// A step of a format read without chrono.
+enum Step {
+    Literal(Box<str>),
+    Space,
+    /// A number: year (0), month, day, hour, minute, second (5).
+    Number(usize),
+}
+
+/// What the steps read of a value: a date and time, nothing (chrono reads nothing
+/// either), or a value they leave to chrono (non-ASCII text, a signed year, a leap second).
+enum Quick {
+    Read(Option<chrono::NaiveDateTime>),
+    Unsure,
+}
+
+impl Format {
+    /// The steps of `items`, when they are literal text, spaces and each of year, month
+    /// and day once, with hour and minute (and second) once or none of them.
+    fn steps(items: &[chrono::format::Item]) -> Option<Vec<Step>> {
+        use chrono::format::{Item, Numeric};
+        let mut seen = [0u8; 6];
+        let mut steps = Vec::new();
+        for item in items {
+            steps.push(match item {
+                Item::Literal(l) => Step::Literal((*l).into()),
+                Item::OwnedLiteral(l) => Step::Literal(l.clone()),
+                Item::Space(_) | Item::OwnedSpace(_) => Step::Space,
+                Item::Numeric(n, _) => {
+                    let field = match n {
+                        Numeric::Year => 0,
+                        Numeric::Month => 1,
+                        Numeric::Day => 2,
+                        Numeric::Hour => 3,
+                        Numeric::Minute => 4,
+                        Numeric::Second => 5,
+                        _ => return None,
+                    };
+                    seen[field] += 1;
+                    Step::Number(field)
+                }
+                _ => return None,
+            });
+        }
+        let date = seen[..3] == [1, 1, 1];
+        let time = matches!(seen[3..], [1, 1, 0 | 1] | [0, 0, 0]);
+        (date && time).then_some(steps)
+    }
+
+    /// `s` read as chrono's `parse` reads it (leading whitespace before a number or at a
+    /// space skipped, 1 to 4 digits of a year, 1 or 2 of the others, each in its range,
+    /// nothing left over), then made a date and time (midnight without a time).
+    fn quick(steps: &[Step], s: &str) -> Quick {
+        if !s.is_ascii() {
+            return Quick::Unsure;
+        }
+        let mut rest = s.as_bytes();
+        let mut v = [0i64; 6];
+        for step in steps {
+            match step {
+                Step::Literal(l) => match rest.strip_prefix(l.as_bytes()) {
+                    Some(r) => rest = r,
+                    None => return Quick::Read(None),
+                },
+                Step::Space => rest = rest.trim_ascii_start(),
+                Step::Number(field) => {
+                    rest = rest.trim_ascii_start();
+                    if *field == 0 && matches!(rest.first(), Some(b'-' | b'+')) {
+                        return Quick::Unsure;
+                    }
+                    let most = if *field == 0 { 4 } else { 2 };
+                    let n = rest.iter().take(most).take_while(|c| c.is_ascii_digit()).count();
+                    if n == 0 {
+                        return Quick::Read(None);
+                    }
+                    let x = rest[..n].iter().fold(0i64, |a, c| a * 10 + i64::from(c - b'0'));
+                    rest = &rest[n..];
+                    let range = [0..=9999, 1..=12, 1..=31, 0..=23, 0..=59, 0..=60][*field].clone();
+                    if !range.contains(&x) {
+                        return Quick::Read(None);
+                    }
+                    if *field == 5 && x == 60 {
+                        return Quick::Unsure;
+                    }
+                    v[*field] = x;
+                }
+            }
+        }
+        if !rest.is_empty() {
+            return Quick::Read(None);
+        }
+        let date = chrono::NaiveDate::from_ymd_opt(v[0] as i32, v[1] as u32, v[2] as u32);
+        Quick::Read(date.and_then(|d| d.and_hms_opt(v[3] as u32, v[4] as u32, v[5] as u32)))
+    }
 }
 
 impl Formats {
@@ -279,7 +377,9 @@ impl Formats {
     pub fn new(formats: &[String]) -> Result<Formats, String> {
         let read = |f: &String| -> Result<Format, String> {
             let items = chrono::format::StrftimeItems::new(f).parse_to_owned().map_err(|_| f.clone())?;
-            Ok(Format { items, offset: f.contains("%z") || f.contains("%:z") || f.contains("%#z") })
+            let offset = f.contains("%z") || f.contains("%:z") || f.contains("%#z");
+            let steps = if offset { None } else { Format::steps(&items) };
+            Ok(Format { items, offset, steps })
         };
         formats.iter().map(read).collect::<Result<_, _>>().map(Formats)
     }
@@ -293,6 +393,9 @@ impl Formats {
 
 impl Format {
     fn parse(&self, s: &str, clock: &mut LocalClock) -> Option<i64> {
+        if let Some(Quick::Read(t)) = self.steps.as_deref().map(|steps| Format::quick(steps, s)) {
+            return t.map(|t| clock.to_utc_ms(t.and_utc().timestamp_millis()));
+        }
         let mut parsed = chrono::format::Parsed::new();
         chrono::format::parse(&mut parsed, s, self.items.iter()).ok()?;
         if self.offset {
@@ -477,5 +580,76 @@ mod tests {
         assert_eq!(both.parse("05/06/2024", &mut clock), Some(1_717_545_600_000)); // 5 June
         assert_eq!(both.parse("12/31/2024", &mut clock), Some(1_735_603_200_000)); // 31 December
         assert_eq!(Formats::new(&["%Y-%m-%d".to_string(), "%Q".to_string()]).err().as_deref(), Some("%Q"));
+    }
+
+    #[test]
+    fn numeric_formats_read_without_chrono_as_chrono_reads_them() {
+        // Values made of the pieces dates are written with, each read by formats the
+        // steps take (and one they leave to chrono), against parse_from_str.
+        let formats = [
+            "%d.%m.%Y %H:%M",
+            "%m/%d/%Y %H:%M:%S",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y%m%d",
+            "%d/%m/%Y",
+            "%Y-%m-%d %H",
+            "%d %b %Y",
+        ];
+        let pieces = [
+            "0", "1", "2", "9", "00", "01", "07", "12", "13", "23", "24", "29", "30", "31", "32", "59", "60", "61",
+            "2024", "2023", "0099", "12345", "-", "+", ".", "/", ":", " ", "  ", "T", "\t", "é", "a", "",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let reference = |s: &str, f: &str| -> Option<chrono::NaiveDateTime> {
+            match chrono::NaiveDateTime::parse_from_str(s, f) {
+                Ok(t) => Some(t),
+                Err(_) => chrono::NaiveDate::parse_from_str(s, f).ok()?.and_hms_opt(0, 0, 0),
+            }
+        };
+        let (mut read, mut quick) = (0, 0);
+        // A month name, and an hour without minutes (chrono then reads the date alone), are
+        // left to chrono.
+        for (f, by_steps) in formats.into_iter().zip([true, true, true, true, true, false, false]) {
+            let one = Formats::new(&[f.to_string()]).unwrap();
+            let steps = one.0[0].steps.as_deref();
+            assert_eq!(steps.is_some(), by_steps, "{f}");
+            // Values in the format's own shape with pieces for its numbers, and values
+            // of random pieces.
+            let shaped = |next: &mut dyn FnMut(usize) -> usize| -> String {
+                let mut v = String::new();
+                let mut chars = f.chars();
+                while let Some(c) = chars.next() {
+                    if c == '%' {
+                        chars.next();
+                        v.push_str(pieces[next(20)]);
+                    } else if next(10) == 0 {
+                        v.push_str(pieces[next(pieces.len())]);
+                    } else {
+                        v.push(c);
+                    }
+                }
+                v
+            };
+            for i in 0..40_000 {
+                let v = if i % 4 == 0 {
+                    (0..next(8)).map(|_| pieces[next(pieces.len())]).collect::<String>()
+                } else {
+                    shaped(&mut next)
+                };
+                let mut clock = LocalClock::new(chrono_tz::UTC);
+                let got = one.parse(&v, &mut clock);
+                let want = reference(&v, f).map(|t| t.and_utc().timestamp_millis());
+                assert_eq!(got, want, "{v:?} with {f:?}");
+                read += usize::from(got.is_some());
+                quick += usize::from(steps.is_some_and(|s| matches!(Format::quick(s, &v), Quick::Read(_))));
+            }
+        }
+        assert!(read > 10_000 && quick > 150_000, "{read} read, {quick} by the steps");
     }
 }
