@@ -5,17 +5,25 @@
 use chrono::{LocalResult, NaiveDate, Offset, TimeZone};
 use chrono_tz::Tz;
 
-/// Converts local wall-clock times to UTC, caching the offset per local hour.
+/// Converts local wall-clock times to UTC, caching the offset per local hour: the hour
+/// at hand, and the hours met before in a table by hour (a column out of time order,
+/// such as solve times, moves between hours at almost every value; the time zone's
+/// rules were then looked up for each).
 #[derive(Clone)]
 pub struct LocalClock {
     tz: Tz,
     hour: i64,
     offset_ms: i64,
+    /// (hour, its offset) at `hour % HOURS`; i64::MIN where none yet.
+    hours: Box<[(i64, i64)]>,
 }
+
+/// Hours the table holds (about a year of distinct hours in slots, most in use).
+const HOURS: usize = 8192;
 
 impl LocalClock {
     pub fn new(tz: Tz) -> Self {
-        LocalClock { tz, hour: i64::MIN, offset_ms: 0 }
+        LocalClock { tz, hour: i64::MIN, offset_ms: 0, hours: vec![(i64::MIN, 0); HOURS].into_boxed_slice() }
     }
 
     /// Epoch ms of a local wall-clock time given as "local epoch" ms. Ambiguous times
@@ -23,6 +31,11 @@ impl LocalClock {
     pub fn to_utc_ms(&mut self, local_ms: i64) -> i64 {
         let hour = local_ms.div_euclid(3_600_000);
         if hour != self.hour {
+            let slot = hour.rem_euclid(HOURS as i64) as usize;
+            if self.hours[slot].0 == hour {
+                (self.hour, self.offset_ms) = self.hours[slot];
+                return local_ms - self.offset_ms;
+            }
             let naive = chrono::DateTime::from_timestamp_millis(hour * 3_600_000).expect("in range").naive_utc();
             self.offset_ms = match self.tz.from_local_datetime(&naive) {
                 LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
@@ -37,6 +50,7 @@ impl LocalClock {
                 }
             };
             self.hour = hour;
+            self.hours[slot] = (hour, self.offset_ms);
         }
         local_ms - self.offset_ms
     }
@@ -636,13 +650,13 @@ mod tests {
                 }
                 v
             };
+            let mut clock = LocalClock::new(chrono_tz::UTC);
             for i in 0..40_000 {
                 let v = if i % 4 == 0 {
                     (0..next(8)).map(|_| pieces[next(pieces.len())]).collect::<String>()
                 } else {
                     shaped(&mut next)
                 };
-                let mut clock = LocalClock::new(chrono_tz::UTC);
                 let got = one.parse(&v, &mut clock);
                 let want = reference(&v, f).map(|t| t.and_utc().timestamp_millis());
                 assert_eq!(got, want, "{v:?} with {f:?}");
@@ -651,5 +665,34 @@ mod tests {
             }
         }
         assert!(read > 10_000 && quick > 150_000, "{read} read, {quick} by the steps");
+    }
+
+    #[test]
+    fn the_clock_gives_each_hour_its_offset_whatever_came_before() {
+        // Local times out of order across years and DST changes (a gap, a repeated hour,
+        // Lord Howe's half-hour shift), some hours far apart that share a table slot: the
+        // same instants from one clock as from a fresh clock for each time.
+        for tz in ["Europe/Paris", "America/New_York", "Australia/Lord_Howe", "UTC"] {
+            let tz: Tz = tz.parse().unwrap();
+            let mut clock = LocalClock::new(tz);
+            let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+            for i in 0..20_000i64 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                // 2024-2026, to the minute; every fourth one a slot's width of hours away.
+                let local = 1_704_067_200_000 + (seed % (3 * 366 * 1440)) as i64 * 60_000;
+                let local = if i % 4 == 0 { local + HOURS as i64 * 3_600_000 } else { local };
+                assert_eq!(clock.to_utc_ms(local), LocalClock::new(tz).to_utc_ms(local), "{tz} {local}");
+            }
+        }
+        // Paris: 2025-03-30 02:30 does not exist (the gap's start, 01:00 UTC); 2025-10-26
+        // 02:30 happens twice (the first, 00:30 UTC).
+        let mut paris = LocalClock::new(chrono_tz::Europe::Paris);
+        let local =
+            |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap().and_utc().timestamp_millis();
+        assert_eq!(paris.to_utc_ms(local("2025-03-30 02:30")), local("2025-03-30 01:00"));
+        assert_eq!(paris.to_utc_ms(local("2025-10-26 02:30")), local("2025-10-26 00:30"));
+        assert_eq!(paris.to_utc_ms(local("2025-03-30 02:30")), local("2025-03-30 01:00"));
     }
 }
