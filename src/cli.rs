@@ -51,7 +51,7 @@ pub enum TemplatesAction {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The manifest.json of the report folder to verify.
+    /// The manifest.json of the report folder to verify (or the folder).
     pub manifest: PathBuf,
     /// The report.toml to use (default: the path recorded in the manifest, from the
     /// current directory).

@@ -382,8 +382,11 @@ fn manifest_stage(
 /// `csreport verify`: the inputs, config and templates against the manifest, then a
 /// re-run of the period compared file by file with the report folder.
 fn verify(args: cli::VerifyArgs) -> Result<u8> {
-    let m = manifest::Manifest::read(&args.manifest)?;
-    let folder = args.manifest.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    // The report folder itself names its manifest.
+    let manifest_path =
+        if args.manifest.is_dir() { args.manifest.join("manifest.json") } else { args.manifest.clone() };
+    let m = manifest::Manifest::read(&manifest_path)?;
+    let folder = manifest_path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
     let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(&m.config.source));
     let mut problems: Vec<String> = Vec::new();
     if m.tool.version != VERSION {

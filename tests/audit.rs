@@ -121,6 +121,10 @@ fn verify_passes_then_names_each_tampering() {
     let (code, err) = verify(d, "q3");
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("verified: q3 is the same report"), "{err}");
+    // The folder names its manifest.
+    let o = run(d, &["verify", "q3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("verified: q3 is the same report"));
 
     // An output edited by hand.
     let html = d.join("q3/report.html");
