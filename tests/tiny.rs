@@ -97,6 +97,21 @@ fn csv_json_ndjson_and_parquet_give_identical_metrics() {
     // Parquet with typed columns (UTC datetimes in microseconds, integers) and a column
     // the profile does not read.
     assert_eq!(compute("parquet").metrics, csv.metrics);
+    // JSON and NDJSON with a byte-order mark, as Windows tools write them.
+    for format in ["json", "ndjson"] {
+        let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny");
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["tickets", "calls", "surveys"] {
+            let text = std::fs::read(tiny.join(format!("{name}.{format}"))).unwrap();
+            std::fs::write(dir.path().join(format!("{name}.{format}")), [b"\xEF\xBB\xBF".as_slice(), &text].concat())
+                .unwrap();
+        }
+        let cfg = Config::from_file(&tiny.join(format!("report-{format}.toml"))).unwrap();
+        let mut data = csreport::load::load_all(&cfg, dir.path()).unwrap();
+        metrics::prepare::prepare(&mut data, &cfg).unwrap();
+        let m = metrics::compute(&data, &cfg, &Period::parse("2026-09").unwrap(), AS_OF).unwrap();
+        assert_eq!(m.metrics, csv.metrics, "{format} with a byte-order mark");
+    }
 }
 
 #[test]

@@ -1761,6 +1761,7 @@ fn ndjson_by_value(path: &Path) -> Result<DataFrame> {
     let mut records = JsonColumns::default();
     for (i, line) in file.lines().enumerate() {
         let line = line.with_context(|| format!("line {}: not UTF-8 text", i + 1))?;
+        let line = if i == 0 { line.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(line) } else { line };
         if line.trim().is_empty() {
             continue;
         }
@@ -1859,6 +1860,8 @@ fn read_raw(
         }
         Format::Json => {
             let bytes = std::fs::read(path)?;
+            // A byte-order mark (Windows tools write one) is not JSON.
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
             match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
                 Some(b'[') => {}
                 None => bail!("the file is empty: expected a JSON array of objects"),
@@ -1867,14 +1870,14 @@ fn read_raw(
                 ),
             }
             if let Some((frame, names)) =
-                std::str::from_utf8(&bytes).ok().map(|text| ndjson::read_array(text, wanted)).transpose()?.flatten()
+                std::str::from_utf8(bytes).ok().map(|text| ndjson::read_array(text, wanted)).transpose()?.flatten()
             {
                 let height = frame.height();
                 return Ok((RawFile::Frame(Box::new(frame.lazy()), height, Some(0), Some(names)), notes));
             }
             // Not an array of objects, or not UTF-8: read again into `Value`s, for the
             // message that names the element.
-            json_by_value(&bytes)?.lazy()
+            json_by_value(bytes)?.lazy()
         }
     };
     // Text, numbers, booleans, dates and times stay as they are (see typed_columns);
@@ -2377,6 +2380,16 @@ mod tests {
         }
         std::fs::write(&path, b"{\"a\": \"caf\xe9\"}\n").unwrap();
         assert!(ndjson::read(&path, &wanted).unwrap().is_none());
+        // A byte-order mark before the first record is skipped, both ways.
+        std::fs::write(&path, "\u{feff}{\"a\": \"x\"}\n{\"a\": 2}\n").unwrap();
+        let (fast, _) = ndjson::read(&path, &wanted).unwrap().expect("objects after the mark");
+        let a = |f: &DataFrame| {
+            f.column("a").unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect::<Vec<_>>()
+        };
+        assert_eq!(a(&fast), [Some("x".to_string()), Some("2".to_string())]);
+        assert_eq!(a(&ndjson_by_value(&path).unwrap()), a(&fast));
+        let (array, _) = ndjson::read_array("\u{feff}[{\"a\": \"x\"}]", &wanted).unwrap().expect("an array");
+        assert_eq!(a(&array), [Some("x".to_string())]);
     }
 
     fn ids_frame(ids: &[Option<&str>]) -> DataFrame {

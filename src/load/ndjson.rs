@@ -28,6 +28,7 @@ pub fn read(path: &Path, wanted: &[String]) -> anyhow::Result<Option<(DataFrame,
     let mut file = std::fs::File::open(path)?;
     let mut all = Columns::default();
     let (mut block, mut pending) = (Vec::with_capacity(BLOCK), Vec::new());
+    let mut first = true;
     loop {
         block.clear();
         block.append(&mut pending);
@@ -36,6 +37,9 @@ pub fn read(path: &Path, wanted: &[String]) -> anyhow::Result<Option<(DataFrame,
         let cut = if last { block.len() } else { memchr::memrchr(b'\n', &block).map_or(0, |i| i + 1) };
         pending.extend_from_slice(&block[cut..]);
         let Ok(text) = std::str::from_utf8(&block[..cut]) else { return Ok(None) };
+        // A byte-order mark (Windows tools write one) is not part of the first record.
+        let text = if first { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
+        first = false;
         // Every line end ends a record (a line end inside a JSON string is escaped).
         let mid = (text.len() >= 1 << 20)
             .then(|| memchr::memchr(b'\n', &text.as_bytes()[text.len() / 2..]).map(|o| text.len() / 2 + o + 1))
@@ -88,6 +92,7 @@ impl Part {
 /// The records of a JSON array of objects (the whole file's text), as `read` gives
 /// NDJSON's; None when it is not an array of objects.
 pub fn read_array(text: &str, wanted: &[String]) -> anyhow::Result<Option<(DataFrame, Vec<String>)>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = Parser::new(wanted);
     let mut de = serde_json::Deserializer::from_str(text);
     if de::Deserializer::deserialize_seq(&mut de, Records(&mut parser)).is_err() || de.end().is_err() {
