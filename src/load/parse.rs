@@ -298,6 +298,14 @@ enum Step {
     Number(usize),
 }
 
+/// `b` without its leading whitespace as `str::trim_start` sees it in ASCII (tab, line
+/// feed, vertical tab, form feed, carriage return, space: `trim_ascii_start` keeps the
+/// vertical tab).
+fn trim_start(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| matches!(c, b'\t'..=b'\r' | b' ')).count();
+    &b[n..]
+}
+
 /// What the steps read of a value: a date and time, nothing (chrono reads nothing
 /// either), or a value they leave to chrono (non-ASCII text, a signed year, a leap second).
 enum Quick {
@@ -353,9 +361,9 @@ impl Format {
                     Some(r) => rest = r,
                     None => return Quick::Read(None),
                 },
-                Step::Space => rest = rest.trim_ascii_start(),
+                Step::Space => rest = trim_start(rest),
                 Step::Number(field) => {
-                    rest = rest.trim_ascii_start();
+                    rest = trim_start(rest);
                     if *field == 0 && matches!(rest.first(), Some(b'-' | b'+')) {
                         return Quick::Unsure;
                     }
@@ -611,7 +619,8 @@ mod tests {
         ];
         let pieces = [
             "0", "1", "2", "9", "00", "01", "07", "12", "13", "23", "24", "29", "30", "31", "32", "59", "60", "61",
-            "2024", "2023", "0099", "12345", "-", "+", ".", "/", ":", " ", "  ", "T", "\t", "é", "a", "",
+            "2024", "2023", "0099", "12345", "-", "+", ".", "/", ":", " ", "  ", "T", "\t", "\u{b}", "\u{c}", "é", "a",
+            "",
         ];
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = |n: usize| {
