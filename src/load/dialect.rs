@@ -161,7 +161,7 @@ impl ShapeCheck {
                 let mut i = pos + 1;
                 let mut closed = false;
                 loop {
-                    match crate::load::fields::find2(b, i, quote, b'\n').map(|at| at - i) {
+                    match crate::load::fields::find2(b, i, quote, b'\n') {
                         None if !last => break,
                         None => {
                             let row = match self.header {
@@ -173,12 +173,11 @@ impl ShapeCheck {
                                 quote as char
                             )
                         }
-                        Some(off) if b[i + off] == b'\n' => {
+                        Some(at) if b[at] == b'\n' => {
                             line += 1;
-                            i += off + 1;
+                            i = at + 1;
                         }
-                        Some(off) => {
-                            let q = i + off;
+                        Some(q) => {
                             if b.get(q + 1) == Some(&quote) {
                                 i = q + 2;
                             } else if q + 1 == b.len() && !last {
@@ -196,15 +195,9 @@ impl ShapeCheck {
                 }
                 continue;
             }
-            // After a closing quote, mostly the separator or line end itself.
-            let next = match b[pos] {
-                c if c == sep || c == b'\n' => Some(0),
-                _ => crate::load::fields::find2(b, pos, sep, b'\n').map(|at| at - pos),
-            };
-            match next {
+            match crate::load::fields::find2(b, pos, sep, b'\n') {
                 None => break,
-                Some(off) => {
-                    let at = pos + off;
+                Some(at) => {
                     if b[at] == sep {
                         fields += 1;
                         pos = at + 1;

@@ -307,13 +307,7 @@ impl Fields {
                         }
                     };
                     let after = (close + 1).min(b.len());
-                    // Mostly the separator or the line end right after the closing quote
-                    // (searched for only otherwise: a call per field cost more than it found).
-                    let end = match b.get(after) {
-                        Some(&c) if c == sep || c == b'\n' => after,
-                        None => b.len(),
-                        Some(_) => memchr::memchr2(sep, b'\n', &b[after..]).map_or(b.len(), |o| after + o),
-                    };
+                    let end = find2(b, after, sep, b'\n').unwrap_or(b.len());
                     let mut tail = &text[after..end];
                     if end == b.len() || b[end] == b'\n' {
                         tail = tail.strip_suffix('\r').unwrap_or(tail);
@@ -351,11 +345,15 @@ impl Fields {
     }
 }
 
-/// The first `a` or `b` in `text` from `from`: the first 32 bytes looked through a word
-/// at a time here (most fields are shorter), the rest by memchr (a call per field of a
-/// quoted record spent more on setting up the search than on the few bytes it read).
+/// The first `a` or `b` in `text` from `from`: the byte at `from` first (after a closing
+/// quote, mostly the separator or the line end), then the first 32 bytes a word at a
+/// time (most fields are shorter), the rest by memchr (a call per field of a quoted
+/// record spent more on setting up the search than on the few bytes it read).
 #[inline]
 pub(crate) fn find2(text: &[u8], from: usize, a: u8, b: u8) -> Option<usize> {
+    if text.get(from).is_some_and(|c| *c == a || *c == b) {
+        return Some(from);
+    }
     let (wa, wb) = (Delims::ONES * u64::from(a), Delims::ONES * u64::from(b));
     let mut at = from;
     for _ in 0..4 {

@@ -495,7 +495,6 @@ struct Typer<'p> {
     name: &'static str,
     profile: &'p Profile,
     profile_name: String,
-    ptz: Tz,
     cols: &'static [schema::Col],
     shown: String,
     nulls: Vec<String>,
@@ -522,7 +521,6 @@ impl<'p> Typer<'p> {
             name,
             profile,
             profile_name: profile_name.to_string(),
-            ptz,
             cols,
             shown,
             nulls: profile.null_tokens(),
@@ -544,23 +542,9 @@ impl<'p> Typer<'p> {
     fn chunk(&mut self, chunk: fields::Chunk, offset: usize, file_columns: &[String]) -> Result<()> {
         let fields::Chunk { text: raw, typed: pretyped, rows: height, expected_rows, labels, .. } = chunk;
         let raw = &raw;
-        let Typer {
-            name,
-            profile,
-            profile_name,
-            ptz,
-            cols,
-            shown,
-            nulls,
-            clock,
-            state,
-            after,
-            order,
-            keep,
-            mapped,
-            stack,
-        } = self;
-        let (name, profile, ptz, cols, shown) = (*name, *profile, *ptz, *cols, shown.as_str());
+        let Typer { name, profile, profile_name, cols, shown, nulls, clock, state, after, order, keep, mapped, stack } =
+            self;
+        let (name, profile, cols, shown) = (*name, *profile, *cols, shown.as_str());
         let profile_name = profile_name.as_str();
         keep.resize(offset + height, true);
         // Columns typed as the CSV was split, by the canonical column that reads each.
@@ -698,7 +682,7 @@ impl<'p> Typer<'p> {
                 match col.kind {
                     Kind::Timestamp | Kind::Date => {
                         if let Some(d) = profile.datetimes.get(col.name) {
-                            datetime_column(d, &text_of, &mut bad, ptz, col.name)?
+                            datetime_column(d, &text_of, &mut bad, clock, col.name)?
                                 .map(|(v, src)| (Series::new(col.name.into(), v), src))
                         } else if profile.after.contains_key(col.name) {
                             None // computed below, once its base is typed
@@ -736,7 +720,7 @@ impl<'p> Typer<'p> {
                     }
                     Kind::Number => {
                         if let Some(d) = profile.durations.get(col.name) {
-                            duration_column(d, &text_of, &mut bad, ptz)?
+                            duration_column(d, &text_of, &mut bad, clock)?
                                 .map(|(v, src)| (Series::new(col.name.into(), v), src))
                         } else if let Some((text, parsed)) = numbers.remove(col.name) {
                             let src = &plain_numbers.iter().find(|(c, _)| *c == col.name).expect("listed").1;
@@ -1005,7 +989,7 @@ impl<'p> Typer<'p> {
                 format: ev.format.clone(),
                 ..Default::default()
             };
-            match datetime_column(&spec_dt, &text_of, bad, ptz, "__order")? {
+            match datetime_column(&spec_dt, &text_of, bad, clock, "__order")? {
                 Some((v, _)) => typed.push(Series::new("__order".into(), v).into_column()),
                 None => {
                     bail!(
@@ -1188,19 +1172,25 @@ pub fn parse_duration(s: &str, unit: &str) -> Option<f64> {
 type TextOf<'a> = dyn Fn(&str) -> Result<Option<Vec<Option<&'a str>>>> + 'a;
 
 /// A timestamp column by a `[datetimes]` spec: one column or date + time, ISO first,
-/// then the formats in order, or epoch seconds/milliseconds.
+/// then the formats in order, or epoch seconds/milliseconds. Local times go through
+/// `clock` (the typer's, which keeps the hours it has met from chunk to chunk), or one
+/// of the spec's own timezone.
 fn datetime_column(
     d: &crate::load::profile::DatetimeSpec,
     text_of: &TextOf,
     bad: &mut BadValues,
-    tz: Tz,
+    clock: &mut LocalClock,
     name: &str,
 ) -> Result<Option<(Vec<Option<i64>>, String)>> {
-    let tz: Tz = match &d.timezone {
+    let mut own;
+    let clock = match &d.timezone {
         Some(t) => {
-            t.parse().map_err(|_| anyhow::anyhow!("[datetimes.{name}] timezone `{t}` is not an IANA timezone"))?
+            let tz: Tz =
+                t.parse().map_err(|_| anyhow::anyhow!("[datetimes.{name}] timezone `{t}` is not an IANA timezone"))?;
+            own = LocalClock::new(tz);
+            &mut own
         }
-        None => tz,
+        None => clock,
     };
     let joined: Vec<Option<String>>;
     let (values, source): (Vec<Option<&str>>, String) = match (&d.column, &d.date, &d.time) {
@@ -1239,7 +1229,6 @@ fn datetime_column(
             anyhow::bail!("[datetimes.{name}] epoch = \"{e}\": expected \"seconds\" or \"milliseconds\"");
         }
     }
-    let mut clock = LocalClock::new(tz);
     let v = values
         .iter()
         .enumerate()
@@ -1250,7 +1239,7 @@ fn datetime_column(
                     parse::number(s)
                         .map(|n| if unit == "seconds" { (n * 1000.0).round() as i64 } else { n.round() as i64 })
                 }
-                None => parse::timestamp(s, &mut clock).or_else(|| formats.parse(s, &mut clock)),
+                None => parse::timestamp(s, clock).or_else(|| formats.parse(s, clock)),
             };
             if r.is_none() {
                 bad.note(i, s);
@@ -1266,7 +1255,7 @@ fn duration_column(
     d: &crate::load::profile::DurationSpec,
     text_of: &TextOf,
     bad: &mut BadValues,
-    tz: Tz,
+    clock: &mut LocalClock,
 ) -> Result<Option<(Vec<Option<f64>>, String)>> {
     let unit = d.unit.as_deref().unwrap_or("seconds");
     if !matches!(unit, "seconds" | "minutes" | "hours" | "hms") {
@@ -1296,8 +1285,8 @@ fn duration_column(
                 epoch: d.epoch.clone(),
                 ..Default::default()
             };
-            let Some((start, _)) = datetime_column(&spec(a), text_of, bad, tz, a)? else { return Ok(None) };
-            let Some((end, _)) = datetime_column(&spec(b), text_of, bad, tz, b)? else { return Ok(None) };
+            let Some((start, _)) = datetime_column(&spec(a), text_of, bad, clock, a)? else { return Ok(None) };
+            let Some((end, _)) = datetime_column(&spec(b), text_of, bad, clock, b)? else { return Ok(None) };
             let out = start.iter().zip(&end).map(|(s, e)| Some(((*e)? - (*s)?) as f64 / 1000.0)).collect();
             Ok(Some((out, format!("`{b}` − `{a}`"))))
         }
@@ -1806,7 +1795,8 @@ fn read_raw(
     let dialect = &profile.csv;
     let wanted = &profile.source_columns(source);
     let mut notes = Vec::new();
-    let lf = match format {
+    // The frame, and the file's columns where the frame holds only those read (JSON).
+    let (lf, names) = match format {
         Format::Csv => {
             let mut stream = CsvStream::open(path, dialect, fallback)?;
             if fallback {
@@ -1839,13 +1829,12 @@ fn read_raw(
         // numbers keep their digits (polars panics on integers past 64 bits), nested
         // values become their JSON text.
         Format::Ndjson => {
-            if let Some((frame, names)) = ndjson::read(path, wanted)? {
-                let height = frame.height();
-                return Ok((RawFile::Frame(Box::new(frame.lazy()), height, Some(0), Some(names)), notes));
+            match ndjson::read(path, wanted)? {
+                Some((frame, names)) => (frame.lazy(), Some(names)),
+                // A line that is not one JSON object, or bytes that are not UTF-8: read
+                // again line by line, for the message that names the line.
+                None => (ndjson_by_value(path)?.lazy(), None),
             }
-            // A line that is not one JSON object, or bytes that are not UTF-8: read again
-            // line by line, for the message that names the line.
-            ndjson_by_value(path)?.lazy()
         }
         // Only the columns the profile reads are read from the file (projection).
         Format::Parquet => {
@@ -1856,7 +1845,7 @@ fn read_raw(
                 .filter(|n| wanted.iter().any(|w| w == n.as_str()))
                 .map(|n| col(n.clone()))
                 .collect();
-            lf.select(keep)
+            (lf.select(keep), None)
         }
         Format::Json => {
             let bytes = std::fs::read(path)?;
@@ -1869,15 +1858,12 @@ fn read_raw(
                     "expected a JSON array of objects (`[{{…}}, {{…}}]`); for one object per line, name the file .ndjson"
                 ),
             }
-            if let Some((frame, names)) =
-                std::str::from_utf8(bytes).ok().map(|text| ndjson::read_array(text, wanted)).transpose()?.flatten()
-            {
-                let height = frame.height();
-                return Ok((RawFile::Frame(Box::new(frame.lazy()), height, Some(0), Some(names)), notes));
+            match std::str::from_utf8(bytes).ok().map(|text| ndjson::read_array(text, wanted)).transpose()?.flatten() {
+                Some((frame, names)) => (frame.lazy(), Some(names)),
+                // Not an array of objects, or not UTF-8: read again into `Value`s, for
+                // the message that names the element.
+                None => (json_by_value(bytes)?.lazy(), None),
             }
-            // Not an array of objects, or not UTF-8: read again into `Value`s, for the
-            // message that names the element.
-            json_by_value(bytes)?.lazy()
         }
     };
     // Text, numbers, booleans, dates and times stay as they are (see typed_columns);
@@ -1899,7 +1885,7 @@ fn read_raw(
     let lf = lf.select(exprs);
     let height = lf.clone().select([len().alias("n")]).collect()?.column("n")?.cast(&DataType::UInt64)?;
     let height = height.u64()?.get(0).unwrap_or(0) as usize;
-    Ok((RawFile::Frame(Box::new(lf), height, Some(0), None), notes))
+    Ok((RawFile::Frame(Box::new(lf), height, Some(0), names), notes))
 }
 
 /// A file's rows before typing: CSV read, checked and parsed a block at a time (so that
@@ -1911,7 +1897,7 @@ fn read_raw(
 enum RawFile {
     Csv(Box<CsvStream>),
     /// The frame, its height, the next row, and the file's columns where the frame
-    /// holds only those read (NDJSON; otherwise the frame's).
+    /// holds only those read (JSON and NDJSON; otherwise the frame's).
     Frame(Box<LazyFrame>, usize, Option<usize>, Option<Vec<String>>),
 }
 
@@ -2013,8 +1999,9 @@ fn line_at(path: &Path, at: u64) -> Result<usize> {
 }
 
 /// Where to cut whole records in two halves side by side: after the line end past the
-/// middle, for text of 1 MiB or more with no quote (where every line end ends a record).
-/// `quote_free`: already known to have none (the text is not searched again).
+/// middle, for text of 1 MiB or more where every line end ends a record: text with no
+/// quote, or `quote_free` (known to have none, or NDJSON, whose line ends inside a value
+/// are escaped; the text is not searched again).
 fn halfway(records: &str, quote: u8, quote_free: bool) -> Option<usize> {
     let b = records.as_bytes();
     if b.len() < 1 << 20 || (!quote_free && memchr::memchr(quote, b).is_some()) {

@@ -40,11 +40,9 @@ pub fn read(path: &Path, wanted: &[String]) -> anyhow::Result<Option<(DataFrame,
         // A byte-order mark (Windows tools write one) is not part of the first record.
         let text = if first { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
         first = false;
-        // Every line end ends a record (a line end inside a JSON string is escaped).
-        let mid = (text.len() >= 1 << 20)
-            .then(|| memchr::memchr(b'\n', &text.as_bytes()[text.len() / 2..]).map(|o| text.len() / 2 + o + 1))
-            .flatten();
-        let parts = match mid {
+        // Every line end ends a record (a line end inside a JSON string is escaped), as
+        // in a quote-free CSV block: cut where that is.
+        let parts = match super::halfway(text, b'"', true) {
             Some(mid) => {
                 let (a, b) = std::thread::scope(|scope| {
                     let second = scope.spawn(|| Part::parse(&text[mid..], wanted));

@@ -347,8 +347,9 @@ impl Format {
     }
 
     /// `s` read as chrono's `parse` reads it (leading whitespace before a number or at a
-    /// space skipped, 1 to 4 digits of a year, 1 or 2 of the others, each in its range,
-    /// nothing left over), then made a date and time (midnight without a time).
+    /// space skipped, 1 to 4 digits of a year, 1 or 2 of the others, nothing left over),
+    /// then made a date and time (midnight without a time). A month, day, hour, minute or
+    /// second out of its range, which chrono's parse refuses, makes no date or time here.
     fn quick(steps: &[Step], s: &str) -> Quick {
         if !s.is_ascii() {
             return Quick::Unsure;
@@ -374,10 +375,6 @@ impl Format {
                     }
                     let x = rest[..n].iter().fold(0i64, |a, c| a * 10 + i64::from(c - b'0'));
                     rest = &rest[n..];
-                    let range = [0..=9999, 1..=12, 1..=31, 0..=23, 0..=59, 0..=60][*field].clone();
-                    if !range.contains(&x) {
-                        return Quick::Read(None);
-                    }
                     if *field == 5 && x == 60 {
                         return Quick::Unsure;
                     }
