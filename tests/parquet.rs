@@ -8,8 +8,14 @@ use polars::prelude::*;
 
 /// `df` written as the tickets' Parquet file of a report in Europe/Paris, and loaded.
 fn load_tickets(df: &mut DataFrame) -> csreport::load::Source {
+    load_tickets_in(df, None)
+}
+
+/// `load_tickets`, the file written in row groups of `rows` (polars' default: None).
+fn load_tickets_in(df: &mut DataFrame, rows: Option<usize>) -> csreport::load::Source {
     let dir = tempfile::tempdir().unwrap();
-    ParquetWriter::new(std::fs::File::create(dir.path().join("t.parquet")).unwrap()).finish(df).unwrap();
+    let file = std::fs::File::create(dir.path().join("t.parquet")).unwrap();
+    ParquetWriter::new(file).with_row_group_size(rows).finish(df).unwrap();
     std::fs::write(
         dir.path().join("r.toml"),
         "[report]\ntimezone = \"Europe/Paris\"\n[inputs.tickets]\npath = \"t.parquet\"\n",
@@ -61,19 +67,28 @@ fn typed_columns_are_read_as_they_are() {
     assert!(t.meta.mapped_columns.iter().any(|m| m == "created_at ← `created_at`"));
 }
 
-/// A Parquet file is read and typed a slice of rows at a time (262,144): rows past the
-/// first slices keep their values, and their findings name the file's rows.
+/// A Parquet file is read and typed a slice of rows at a time: rows past the first
+/// slices keep their values, and their findings name the file's rows. Whether a slice
+/// is several row groups (20,000 rows each: three a slice), one (100,000), or a piece
+/// of one (a single group of 600,000 rows: pieces of 262,144, the last one partial).
 #[test]
 fn a_large_file_is_read_in_slices_with_the_files_row_numbers() {
-    let n = 600_000usize; // three slices, the last one partial
-                          // Naive local times from 2026-09-01T10:00 in Paris, a second apart (all in CEST).
+    for rows in [20_000, 100_000, 600_000] {
+        large_file_in_row_groups_of(rows);
+    }
+}
+
+fn large_file_in_row_groups_of(rows: usize) {
+    let n = 600_000usize;
+    // Naive local times from 2026-09-01T10:00 in Paris, a second apart (all in CEST).
     let local_10h = 1_788_256_800_000i64;
     let created = Series::new("created_at".into(), (0..n as i64).map(|i| local_10h + i * 1000).collect::<Vec<_>>())
         .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
         .unwrap();
-    let start = 1_788_249_600_000i64; // 2026-09-01T08:00:00Z
-                                      // One unread number in the third slice (row 550,001 of the file), one unknown
-                                      // priority in the second (row 300,001).
+    // 2026-09-01T08:00:00Z
+    let start = 1_788_249_600_000i64;
+    // One unread number at row 550,001 of the file, one unknown priority at row 300,001:
+    // in the last slice and a middle one, however the file is sliced.
     let replies: Vec<f64> = (0..n).map(|i| if i == 550_000 { f64::NAN } else { (i % 7) as f64 }).collect();
     let priority: Vec<&str> = (0..n).map(|i| if i == 300_000 { "asap" } else { "normal" }).collect();
     let mut df = DataFrame::new_infer_height(vec![
@@ -83,9 +98,9 @@ fn a_large_file_is_read_in_slices_with_the_files_row_numbers() {
         Series::new("priority".into(), priority).into_column(),
     ])
     .unwrap();
-    let t = load_tickets(&mut df);
+    let t = load_tickets_in(&mut df, Some(rows));
     let f = &t.frame;
-    assert_eq!(f.height(), n);
+    assert_eq!(f.height(), n, "row groups of {rows}");
     let ids = f.column("ticket_id").unwrap().str().unwrap();
     assert_eq!((ids.get(0), ids.get(300_000), ids.get(n - 1)), (Some("0"), Some("300000"), Some("599999")));
     let created = f.column("created_at").unwrap().i64().unwrap();
