@@ -1853,9 +1853,10 @@ fn read_raw(
             (lf.select(keep), None)
         }
         Format::Json => {
-            let bytes = std::fs::read(path)?;
+            let mut bytes = std::fs::read(path)?;
             // A byte-order mark (Windows tools write one) is not JSON.
-            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+            let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+            let bytes = &mut bytes[bom..];
             match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
                 Some(b'[') => {}
                 None => bail!("the file is empty: expected a JSON array of objects"),
@@ -1863,7 +1864,7 @@ fn read_raw(
                     "expected a JSON array of objects (`[{{…}}, {{…}}]`); for one object per line, name the file .ndjson"
                 ),
             }
-            match std::str::from_utf8(bytes).ok().map(|text| ndjson::read_array(text, wanted)).transpose()?.flatten() {
+            match ndjson::read_array(bytes, wanted)? {
                 Some((frame, names)) => (frame.lazy(), Some(names)),
                 // Not an array of objects, or not UTF-8: read again into `Value`s, for
                 // the message that names the element.
@@ -2408,13 +2409,54 @@ mod tests {
         assert_eq!((late.null_count(), late.len()), (late.len() - 1, fast.height()));
         // The same records as one JSON array.
         let array = format!("[{}]", text.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(",\n"));
-        let (fast_array, array_names) = ndjson::read_array(&array, &wanted).unwrap().expect("an array of objects");
+        // Read in two halves (its records start with "id", as the first does); the comma
+        // set to `[` for the second half is put back.
+        let array_of = |text: &str| {
+            let mut bytes = text.as_bytes().to_vec();
+            let read = ndjson::read_array(&mut bytes, &wanted).unwrap();
+            assert!(bytes == text.as_bytes(), "the text is given back as it was");
+            read
+        };
+        assert!(ndjson::halves_of(array.as_bytes()).is_some());
+        let (fast_array, array_names) = array_of(&array).expect("an array of objects");
         assert_eq!(array_names, names);
         assert_eq!(fast_array, fast);
         assert_eq!(json_by_value(array.as_bytes()).unwrap(), slow);
         for bad in ["[1]", "[{\"a\": 1}, 2]", "[{\"a\": 1}] x", "{\"a\": 1}"] {
-            assert!(ndjson::read_array(bad, &wanted).unwrap().is_none(), "{bad}");
+            assert!(array_of(bad).is_none(), "{bad}");
             assert!(json_by_value(bad.as_bytes()).is_err(), "{bad}");
+        }
+        // Not an array of objects past its middle, or before it: None, halves or not.
+        let mut records: Vec<&str> = array[1..array.len() - 1].split(",\n").collect();
+        let n = records.len();
+        for at in [n / 4, n * 3 / 4] {
+            let kept = records[at];
+            records[at] = "[1]";
+            let bad = format!("[{}]", records.join(",\n"));
+            assert!(ndjson::halves_of(bad.as_bytes()).is_some());
+            assert!(array_of(&bad).is_none(), "record {at} of {n}");
+            records[at] = kept;
+        }
+        // Objects nested in arrays that start with the records' first key: a comma between
+        // two of them looks like one between records, and the first half then ends inside
+        // a record. The array is read whole instead, with the same columns.
+        let nested: Vec<String> = (0..40_000)
+            .map(|r| {
+                format!(
+                    r#"{{"id": "{r}", "a": [{{"id": 1}}, {{"id": 2}}, {{"id": 3}}], "b": "{}"}}"#,
+                    "x".repeat(r % 50)
+                )
+            })
+            .collect();
+        let nested = format!("[{}]", nested.join(","));
+        let cut = ndjson::halves_of(nested.as_bytes()).expect("a comma that looks like one between records");
+        assert!(nested[cut..].starts_with(r#", {"id": 2}"#) || nested[cut..].starts_with(r#", {"id": 3}"#));
+        let (fast, _) = array_of(&nested).expect("an array of objects");
+        let slow = json_by_value(nested.as_bytes()).unwrap();
+        assert_eq!(fast.height(), 40_000);
+        for c in ["id", "a", "b"] {
+            let (f, s) = (fast.column(c).unwrap().str().unwrap(), slow.column(c).unwrap().str().unwrap());
+            assert!(f.iter().eq(s.iter()), "{c}");
         }
         // Not one object per line: None, and the line-by-line read names the line.
         for bad in ["[1, 2]", "{\"a\": 1} x", "{\"a\": }"] {
@@ -2433,7 +2475,8 @@ mod tests {
         };
         assert_eq!(a(&fast), [Some("x".to_string()), Some("2".to_string())]);
         assert_eq!(a(&ndjson_by_value(&path).unwrap()), a(&fast));
-        let (array, _) = ndjson::read_array("\u{feff}[{\"a\": \"x\"}]", &wanted).unwrap().expect("an array");
+        let mut marked = "\u{feff}[{\"a\": \"x\"}]".as_bytes().to_vec();
+        let (array, _) = ndjson::read_array(&mut marked, &wanted).unwrap().expect("an array");
         assert_eq!(a(&array), [Some("x".to_string())]);
     }
 

@@ -5,7 +5,8 @@
 //! order keys first appear. No `Value` is built per record, the text of a string without
 //! escapes is not copied, and the values of the other keys are only checked as JSON.
 //!
-//! A JSON array of objects is read the same way, on one thread.
+//! A JSON array of objects is read the same way, in two halves side by side when a
+//! comma between two elements is found past its middle.
 //!
 //! A line that is not one JSON object (an array that is not of objects), or text that
 //! is not UTF-8, gives `None`: the caller then reads the file the way that names the
@@ -72,6 +73,22 @@ struct Part {
 }
 
 impl Part {
+    /// The elements of a JSON array of objects; None when it is not one. With `open`,
+    /// the text may end before the array does, right after an element (the first half
+    /// of `read_array`'s two), but not inside one.
+    fn array(bytes: &[u8], wanted: &[String], open: bool) -> Option<Part> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut parser = Parser::new(wanted);
+        let mut de = serde_json::Deserializer::from_str(text);
+        match de::Deserializer::deserialize_seq(&mut de, Records(&mut parser)) {
+            Ok(()) => de.end().ok()?,
+            // The text ended where the next comma (or the closing bracket) would be.
+            Err(e) if open && e.is_eof() && !parser.inside => {}
+            Err(_) => return None,
+        }
+        Some(parser.part)
+    }
+
     /// None when a line is not one JSON object.
     fn parse(text: &str, wanted: &[String]) -> Option<Part> {
         let mut parser = Parser::new(wanted);
@@ -87,18 +104,73 @@ impl Part {
     }
 }
 
-/// The records of a JSON array of objects (the whole file's text), as `read` gives
-/// NDJSON's; None when it is not an array of objects.
-pub fn read_array(text: &str, wanted: &[String]) -> anyhow::Result<Option<(DataFrame, Vec<String>)>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut parser = Parser::new(wanted);
-    let mut de = serde_json::Deserializer::from_str(text);
-    if de::Deserializer::deserialize_seq(&mut de, Records(&mut parser)).is_err() || de.end().is_err() {
-        return Ok(None);
+/// The records of a JSON array of objects (the whole file's bytes, after any byte-order
+/// mark), as `read` gives NDJSON's; None when it is not an array of objects or not UTF-8.
+///
+/// The elements are parsed in two halves side by side when a place between two of
+/// them can be found past the middle (`halves_of`): the first half is the text before that
+/// comma, which must end right after an element, and the second the text from it, the
+/// comma read as the `[` that opens it (set in `bytes` for the parse, then put back). A
+/// comma inside a string or a nested value would leave the first half's last element
+/// unfinished: the array is then parsed whole, on one thread.
+pub fn read_array(bytes: &mut [u8], wanted: &[String]) -> anyhow::Result<Option<(DataFrame, Vec<String>)>> {
+    let bytes = match bytes.starts_with(b"\xEF\xBB\xBF") {
+        true => &mut bytes[3..],
+        false => bytes,
+    };
+    if let Some(cut) = halves_of(bytes) {
+        bytes[cut] = b'[';
+        let (first, second) = bytes.split_at(cut);
+        let (a, b) = std::thread::scope(|scope| {
+            let b = scope.spawn(|| Part::array(second, wanted, false));
+            (Part::array(first, wanted, true), b.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        });
+        bytes[cut] = b',';
+        if let Some(a) = a {
+            // The first half ended between two elements: the comma was the one after it.
+            let Some(b) = b else { return Ok(None) };
+            let mut all = Columns::default();
+            all.add(a);
+            all.add(b);
+            return Ok(Some(all.finish()?));
+        }
     }
+    let Some(part) = Part::array(bytes, wanted, false) else { return Ok(None) };
     let mut all = Columns::default();
-    all.add(parser.part);
+    all.add(part);
     Ok(Some(all.finish()?))
+}
+
+/// A comma between two elements of a JSON array of objects, a little past the middle,
+/// as its text suggests: `}`, the comma, then `{` and the first element's first key,
+/// whitespace aside (a nested array of objects starts its objects with other keys, as a
+/// rule). Only a suggestion: `read_array` checks it.
+pub(super) fn halves_of(b: &[u8]) -> Option<usize> {
+    const LOOK: usize = 16 << 20;
+    let ws = |i: usize| b.get(i..).map_or(i, |rest| i + rest.iter().take_while(|c| c.is_ascii_whitespace()).count());
+    let open = ws(0);
+    let first = ws(open + 1);
+    if b.get(open) != Some(&b'[') || b.get(first) != Some(&b'{') {
+        return None;
+    }
+    // The first key, quotes included (one without escapes).
+    let key_at = ws(first + 1);
+    let key_end = key_at + 1 + memchr::memchr2(b'"', b'\\', b.get(key_at + 1..)?)?;
+    if b[key_at] != b'"' || b[key_end] != b'"' {
+        return None;
+    }
+    let key = &b[key_at..=key_end];
+    let from = b.len() / 2;
+    let to = (from + LOOK).min(b.len());
+    memchr::memchr_iter(b'}', &b[from..to]).map(|i| from + i).find_map(|close| {
+        let comma = ws(close + 1);
+        if b.get(comma) != Some(&b',') {
+            return None;
+        }
+        let next = ws(comma + 1);
+        let k = ws(next + 1);
+        (b.get(next) == Some(&b'{') && b.get(k..k + key.len()) == Some(key)).then_some(comma)
+    })
 }
 
 /// Records parsed into a part: the keys so far, the keys of the record before in its
@@ -109,19 +181,23 @@ struct Parser<'de, 'w> {
     order: Vec<usize>,
     values: Vec<Option<Cow<'de, str>>>,
     wanted: &'w [String],
+    /// A record was begun and not finished.
+    inside: bool,
 }
 
 impl<'de, 'w> Parser<'de, 'w> {
     fn new(wanted: &'w [String]) -> Self {
         let part = Part { names: Vec::new(), columns: Vec::new(), rows: 0 };
-        Parser { part, index: Default::default(), order: Vec::new(), values: Vec::new(), wanted }
+        Parser { part, index: Default::default(), order: Vec::new(), values: Vec::new(), wanted, inside: false }
     }
 
     /// One record, a row: its wanted values (the last of a key given twice, as
     /// `serde_json::Map` keeps it), null where it has none.
     fn record<D: de::Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error> {
         self.values.iter_mut().for_each(|v| *v = None);
+        self.inside = true;
         d.deserialize_map(Record(self))?;
+        self.inside = false;
         for (column, value) in self.part.columns.iter_mut().zip(self.values.iter_mut()) {
             if let Some(column) = column {
                 column.push(value.take());
