@@ -1067,9 +1067,9 @@ fn metrics_command(args: cli::MetricsArgs) -> Result<()> {
                 version: VERSION.to_string(),
                 digest: String::new(),
             };
-            print!("{}", metrics_json(&report)?);
+            print_out(&metrics_json(&report)?)?;
         }
-        MetricsFormat::Table => print!("{}", metrics_table(&plan, &comparisons)),
+        MetricsFormat::Table => print_out(&metrics_table(&plan, &comparisons))?,
     }
     progress.finish();
     Ok(())
@@ -1127,10 +1127,21 @@ fn validate(args: cli::ValidateArgs) -> Result<()> {
     let data = load::load_all(&config, &base_dir.unwrap_or_else(|| PathBuf::from(".")))?;
     let metas: Vec<&load::SourceMeta> = data.sources().map(|s| &s.meta).collect();
     match args.format {
-        MetricsFormat::Json => println!("{}", serde_json::to_string_pretty(&metas)?),
-        MetricsFormat::Table => print!("{}", validate_text(&metas)),
+        MetricsFormat::Json => print_out(&format!("{}\n", serde_json::to_string_pretty(&metas)?))?,
+        MetricsFormat::Table => print_out(&validate_text(&metas))?,
     }
     Ok(())
+}
+
+/// Writes `text` to standard output. A reader that stops reading (`csreport metrics |
+/// head`) is not an error: the rest is not wanted (`print!` panics there).
+fn print_out(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        done => Ok(done?),
+    }
 }
 
 fn validate_text(metas: &[&load::SourceMeta]) -> String {

@@ -75,6 +75,29 @@ fn scorecard_row(md: &str, label: &str) -> Vec<String> {
     line.trim_matches('|').split('|').map(|c| c.trim().to_string()).collect()
 }
 
+/// `csreport metrics | head`: the reader stops before the output is written; csreport
+/// stops quietly (print! would panic on the closed pipe).
+#[test]
+fn output_to_a_reader_that_has_gone_is_not_a_panic() {
+    for args in [&["metrics", "--format", "json"][..], &["metrics"], &["validate"], &["validate", "--format", "json"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_csreport"))
+            .args(args)
+            .args(["--config", "sample-data/report.toml"])
+            .args(if args[0] == "metrics" { &["--as-of", "2026-10-05T06:00:00"][..] } else { &[] })
+            .current_dir(root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run csreport");
+        // The read end is closed before csreport has loaded the data.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("csreport ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {}\n{stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn sample_report_numbers_match_an_independent_count() {
     let tmp = tempfile::tempdir().unwrap();
