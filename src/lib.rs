@@ -1149,10 +1149,19 @@ fn validate_text(metas: &[&load::SourceMeta]) -> String {
     let mut out = String::new();
     for m in metas {
         let (all, _) = load::schema::columns(&m.name);
-        let unmapped: Vec<&str> = all
+        // A column the profile names but the file lacks says so (a misspelt mapping is
+        // otherwise just one more unmapped column).
+        let unmapped: Vec<String> = all
             .iter()
             .map(|c| c.name)
             .filter(|c| !m.mapped_columns.iter().any(|x| x.split(' ').next() == Some(*c)))
+            .map(|c| match m.unmatched.iter().find(|u| u.column == c) {
+                Some(load::Unmatched { source, like: Some(like), .. }) => {
+                    format!("{c} (no column `{source}`; the file has `{like}`)")
+                }
+                Some(u) => format!("{c} (no column `{}`)", u.source),
+                None => c.to_string(),
+            })
             .collect();
         out.push_str(&format!("{} — {} ({}, profile {})\n", m.name, m.path, m.format, m.profile));
         out.push_str(&format!(

@@ -235,6 +235,47 @@ fn validate_lists_rows_issues_and_mapping() {
     assert!(text.contains("not mapped:") && text.contains("customer_id"), "{text}");
 }
 
+/// A profile that names a column the file does not have (a typo, another spelling of
+/// the export's header): validate says which, and the file's column it most likely
+/// meant, rather than only listing the canonical column as not mapped.
+#[test]
+fn validate_names_the_profiles_columns_the_file_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("tickets.csv", "id,created_at,CHANNEL,Team\n1,2026-09-01T10:00:00Z,email,A\n"),
+        ("p.toml", "[columns]\nticket_id = \"id\"\nchannel = \"Channel\"\npriority = \"Prio\"\nteam = \"Team\"\n"),
+        (
+            "report.toml",
+            "[report]\ntimezone = \"UTC\"\n[inputs.tickets]\npath = \"tickets.csv\"\nprofile = \"p.toml\"\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let validate = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_csreport"))
+            .args(["validate", "--format", format, "-c", dir.path().join("report.toml").to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = validate("table");
+    let unmapped = text.lines().find(|l| l.trim_start().starts_with("not mapped:")).expect("a not-mapped line");
+    assert!(unmapped.contains("channel (no column `Channel`; the file has `CHANNEL`)"), "{unmapped}");
+    assert!(unmapped.contains("priority (no column `Prio`)"), "{unmapped}");
+    // Columns the profile does not name are listed as before.
+    assert!(unmapped.contains(", reason,") && !unmapped.contains("team"), "{unmapped}");
+    let json: serde_json::Value = serde_json::from_str(&validate("json")).unwrap();
+    assert_eq!(
+        json[0]["unmatched"],
+        serde_json::json!([
+            {"column": "channel", "source": "Channel", "like": "CHANNEL"},
+            {"column": "priority", "source": "Prio"},
+        ])
+    );
+}
+
 fn fixture(name: &str, period: &str) -> (csreport::load::Loaded, MetricSet) {
     let dir = root().join("tests/fixtures").join(name);
     let cfg = Config::from_file(&dir.join("report.toml")).unwrap();

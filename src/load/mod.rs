@@ -61,6 +61,42 @@ pub struct SourceMeta {
     pub issues: Vec<QualityIssue>,
     /// What was assumed while reading (decoding, separator, event-log reduction).
     pub notes: Vec<String>,
+    /// Canonical columns not mapped because a column the profile names for them is not
+    /// in the file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmatched: Vec<Unmatched>,
+}
+
+/// A canonical column the profile reads from a column the file does not have.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Unmatched {
+    pub column: String,
+    /// The column the profile names.
+    pub source: String,
+    /// A column of the file whose name differs from it only in case, spaces or
+    /// punctuation: most likely the one meant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub like: Option<String>,
+}
+
+/// The canonical columns of `source` that `mapped` lacks because a column `profile`
+/// names for them is not among the file's `columns`.
+fn unmatched(source: &str, profile: &Profile, mapped: &[String], columns: &[String]) -> Vec<Unmatched> {
+    let (all, _) = schema::columns(source);
+    all.iter()
+        .filter(|c| !mapped.iter().any(|m| m.split(' ').next() == Some(c.name)))
+        .filter_map(|c| {
+            let missing = profile.named_sources(c.name).into_iter().find(|s| !columns.contains(s))?;
+            Some(Unmatched { column: c.name.to_string(), like: spelled_like(&missing, columns), source: missing })
+        })
+        .collect()
+}
+
+/// The column of `columns` whose name is `name` but for case, spaces and punctuation.
+fn spelled_like(name: &str, columns: &[String]) -> Option<String> {
+    let key = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
+    let k = key(name);
+    columns.iter().find(|c| c.as_str() != name && !k.is_empty() && key(c) == k).cloned()
 }
 
 /// A data-quality finding: what was wrong, how often, and the first place it happened.
@@ -472,6 +508,7 @@ fn load_source_from(
         rows_merged,
         rows_kept: frame.height() as u64,
         coverage,
+        unmatched: unmatched(name, &profile, &mapped, first_columns.as_deref().unwrap_or_default()),
         mapped_columns: mapped,
         issues,
         notes,
@@ -940,9 +977,16 @@ impl<'p> Typer<'p> {
             // Name the column the file lacks: the profile's source name where it maps one.
             let described: Vec<String> = missing_required
                 .iter()
-                .map(|m| match profile.columns.get(*m) {
-                    Some(src) if src != m => format!("`{src}` (for {m})"),
-                    _ => format!("`{m}`"),
+                .map(|m| {
+                    let named = profile.named_sources(m);
+                    let src = named.iter().find(|s| !file_columns.contains(s)).map_or(*m, String::as_str);
+                    let like = spelled_like(src, file_columns).map(|l| format!("the file has `{l}`"));
+                    let what =
+                        [(src != *m).then(|| format!("for {m}")), like].into_iter().flatten().collect::<Vec<_>>();
+                    match what.is_empty() {
+                        true => format!("`{src}`"),
+                        false => format!("`{src}` ({})", what.join("; ")),
+                    }
                 })
                 .collect();
             bail!(
@@ -2321,6 +2365,19 @@ impl CsvStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_spelled_otherwise_is_found() {
+        let file: Vec<String> = ["Ticket ID", "created_at", "Kanal", "--"].map(String::from).to_vec();
+        let like = |name: &str| spelled_like(name, &file);
+        assert_eq!(like("Created at").as_deref(), Some("created_at"));
+        assert_eq!(like("ticket-id").as_deref(), Some("Ticket ID"));
+        assert_eq!(like("TICKET_ID").as_deref(), Some("Ticket ID"));
+        // Not the column itself, not another word, not a name of punctuation alone.
+        assert_eq!(like("created_at"), None);
+        assert_eq!(like("Channel"), None);
+        assert_eq!(like("__"), None);
+    }
 
     #[test]
     fn parquet_slices_are_whole_row_groups_or_pieces_of_a_large_one() {

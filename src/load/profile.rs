@@ -211,6 +211,29 @@ impl Profile {
         self
     }
 
+    /// The source columns the profile names for a canonical column: a split's, a
+    /// `[datetimes]` or `[durations]` spec's, an `[after]` offset's, else its
+    /// `[columns]` entry; none where it reads the canonical name itself.
+    pub fn named_sources(&self, canonical: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(s) = self.split.get(canonical) {
+            out.push(s.column.clone());
+        }
+        if let Some(d) = self.datetimes.get(canonical) {
+            out.extend([&d.column, &d.date, &d.time].into_iter().flatten().cloned());
+        }
+        if let Some(d) = self.durations.get(canonical) {
+            out.extend([&d.column, &d.start, &d.end].into_iter().flatten().cloned());
+        }
+        if let Some(a) = self.after.get(canonical) {
+            out.push(a.column.clone());
+        }
+        if out.is_empty() {
+            out.extend(self.columns.get(canonical).cloned());
+        }
+        out
+    }
+
     /// Every column of the file this profile reads for `source`: the mapped names of
     /// its canonical columns, and the columns of splits, dates, durations and the
     /// event log.

@@ -923,6 +923,7 @@ fn ticket_csat_as_responses(data: &mut Loaded, cfg: &Config) -> Result<()> {
                     mapped_columns: vec![],
                     issues: vec![],
                     notes: vec!["CSAT ratings of the ticket export".into()],
+                    unmatched: vec![],
                 },
             });
         }
@@ -1029,6 +1030,7 @@ mod tests {
             mapped_columns: vec![],
             issues: vec![],
             notes: vec![],
+            unmatched: vec![],
         };
         Source { name, frame, meta }
     }
