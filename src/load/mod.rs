@@ -1685,13 +1685,16 @@ fn typed_columns(
                     TimeUnit::Microseconds => 1_000,
                     TimeUnit::Milliseconds => 1,
                 };
+                // The instants chrono can represent (what from_timestamp_millis accepts),
+                // compared as numbers rather than each made into a date.
+                let range = chrono::DateTime::<chrono::Utc>::MIN_UTC.timestamp_millis()
+                    ..=chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis();
                 let v = column.cast(&DataType::Int64)?;
                 let v: Int64Chunked = v
                     .i64()?
                     .iter()
                     .map(|v| {
-                        let ms = v?.div_euclid(per_ms);
-                        chrono::DateTime::from_timestamp_millis(ms)?;
+                        let ms = Some(v?.div_euclid(per_ms)).filter(|ms| range.contains(ms))?;
                         Some(if tz.is_some() { ms } else { clock.to_utc_ms(ms) })
                     })
                     .collect();
@@ -2365,6 +2368,19 @@ impl CsvStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Parquet datetime is kept where chrono can represent it, checked as a range of
+    /// milliseconds (typed_columns): the range from_timestamp_millis accepts.
+    #[test]
+    fn chronos_range_of_instants_is_the_one_from_timestamp_millis_accepts() {
+        let (lo, hi) = (
+            chrono::DateTime::<chrono::Utc>::MIN_UTC.timestamp_millis(),
+            chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis(),
+        );
+        for ms in [i64::MIN, lo - 1, lo, lo + 1, -1, 0, 1_788_249_600_000, hi - 1, hi, hi + 1, i64::MAX] {
+            assert_eq!(chrono::DateTime::from_timestamp_millis(ms).is_some(), (lo..=hi).contains(&ms), "{ms}");
+        }
+    }
 
     #[test]
     fn a_column_spelled_otherwise_is_found() {
