@@ -2,12 +2,13 @@
 csreport (2026-Q3 and its 8-period trend back to 2024-Q4, which holds the previous
 quarter and the year-ago 2025-Q3):
 volume, first-response and resolution medians and p90, service level, abandonment,
-AHT, CSAT, NPS and the top-5 drivers. Definitions as docs/metrics.md; prints the wall
+AHT, CSAT, NPS and the top-5 drivers. Reads DATA_DIR's Parquet files where there are
+(W1_PARQUET=1 benches/w1.sh). Definitions as docs/metrics.md; prints the wall
 time and, with --show, the values (to compare with csreport's metrics.json).
 
     python benches/duckdb_w1.py DATA_DIR [--show]
 """
-import sys, time, json
+import os, sys, time, json
 import duckdb
 
 data = sys.argv[1]
@@ -25,8 +26,12 @@ periods = " UNION ALL ".join(
     for (y, q) in QUARTERS
 )
 con.execute(f"CREATE TEMP TABLE periods AS {periods}")
+parquet = os.path.exists(f"{data}/tickets.parquet")
 for name in ("tickets", "calls", "surveys"):
-    con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_csv('{data}/{name}.csv', header=true, auto_detect=true)")
+    if parquet:
+        con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{data}/{name}.parquet')")
+    else:
+        con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_csv('{data}/{name}.csv', header=true, auto_detect=true)")
 
 q = {}
 q["tickets"] = con.execute("""

@@ -9,6 +9,8 @@
 #   W1_RUNS=5 benches/w1.sh  # best of 5 (default 3)
 #   W1_QUOTED=1 benches/w1.sh  # the same rows with every value quoted and CRLF line
 #                            # ends, as help-desk tools export them (w1q, made once, ~2 min)
+#   W1_PARQUET=1 benches/w1.sh # the same rows as Parquet, written by polars (w1pq, made
+#                            # once, ~30 s); DuckDB and the floor read the Parquet files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/csreport-target}"
@@ -36,15 +38,33 @@ PY
     fi
     DATA="$BENCH/w1q"
 fi
-cp sample-data/report.toml "$DATA/report.toml"
 if [ ! -x "$BENCH/venv/bin/python" ]; then
     python3 -m venv "$BENCH/venv"
     "$BENCH/venv/bin/pip" install --quiet duckdb polars
 fi
 PY="$BENCH/venv/bin/python"
+CSV="$DATA"
+ext=csv
+if [ -n "${W1_PARQUET:-}" ]; then
+    if [ ! -f "$BENCH/w1pq/tickets.parquet" ]; then
+        mkdir -p "$BENCH/w1pq"
+        "$PY" - "$DATA" "$BENCH/w1pq" <<'PY'
+import sys
+import polars as pl
+for name in ("tickets", "calls", "surveys", "agent_time"):
+    pl.read_csv(f"{sys.argv[1]}/{name}.csv", try_parse_dates=True).write_parquet(f"{sys.argv[2]}/{name}.parquet")
+PY
+    fi
+    DATA="$BENCH/w1pq"
+    ext=parquet
+fi
+sed "s/^path = \"\(.*\)\.csv\"/path = \"\1.$ext\"/" sample-data/report.toml > "$DATA/report.toml"
 
-csv_bytes=$(cat "$DATA"/{tickets,calls,surveys,agent_time}.csv | wc -c)
-echo "W1: $(($(wc -l < "$DATA/tickets.csv") - 1)) tickets, $(($(wc -l < "$DATA/calls.csv") - 1)) calls, $(($(wc -l < "$DATA/surveys.csv") - 1)) surveys, $((csv_bytes / 1000000)) MB of CSV; $(nproc) cores"
+csv_bytes=$(cat "$CSV"/{tickets,calls,surveys,agent_time}.csv | wc -c)
+echo "W1: $(($(wc -l < "$CSV/tickets.csv") - 1)) tickets, $(($(wc -l < "$CSV/calls.csv") - 1)) calls, $(($(wc -l < "$CSV/surveys.csv") - 1)) surveys, $((csv_bytes / 1000000)) MB of CSV; $(nproc) cores"
+if [ "$ext" = parquet ]; then
+    echo "read from Parquet: $(($(cat "$DATA"/*.parquet | wc -c) / 1000000)) MB in $DATA (the ratios below compare with the same CSV bytes)"
+fi
 
 best() { sort -n | head -1; }
 csreport_runs=(); duck_runs=(); scan_runs=(); rss_runs=()
