@@ -232,7 +232,7 @@ pub(crate) fn code_is(column: &str, value: &str) -> Expr {
         .flatten()
         .and_then(|(words, _)| words.iter().position(|w| *w == value));
     match code {
-        Some(i) => col(format!("__{column}")).eq(lit(i as i32)),
+        Some(i) => col(format!("__{column}")).eq(lit(prepare::code(i))),
         None if CODED.contains(&column) => lit(false),
         None => col(column).eq(lit(value)),
     }
