@@ -168,6 +168,70 @@ fn a_byte_that_is_not_utf8_in_a_later_block() {
     assert_eq!(t.meta.rows_read as usize, t.frame.height());
 }
 
+/// Every column's values as text.
+type Values = Vec<Vec<Option<String>>>;
+
+/// The frame's values and the findings of a load, to compare two loads of the same rows.
+fn contents(t: &csreport::load::Source) -> (Values, Vec<(&str, u64, u64)>) {
+    let columns = t
+        .frame
+        .columns()
+        .iter()
+        .map(|c| {
+            let text = match csreport::labels::is_coded(c) || c.dtype() == &polars::prelude::DataType::String {
+                true => csreport::labels::text(c).unwrap(),
+                false => c.cast(&polars::prelude::DataType::String).unwrap().str().unwrap().clone(),
+            };
+            text.iter().map(|v| v.map(str::to_string)).collect()
+        })
+        .collect();
+    (columns, findings(t))
+}
+
+/// Excel's "Unicode text" is UTF-16 with a byte-order mark (and usually CRLF): read as
+/// its UTF-8 twin is, across blocks whose ends fall between the two bytes of a code unit
+/// and inside a surrogate pair, little- and big-endian, whatever encoding is configured.
+#[test]
+fn utf16_with_a_byte_order_mark_is_read_across_blocks() {
+    let (csv, n) = write_csv(2.3, |r, f, _| {
+        // Non-ASCII labels (two bytes and four: a surrogate pair in UTF-16), and an
+        // unknown channel now and then for a finding.
+        f[4] = ["café", "日本語", "😀 emoji", "x"][r % 4].into();
+        if r % 1000 == 7 {
+            f[3] = "fax".into();
+        }
+    });
+    let csv = csv.replace('\n', "\r\n");
+    let dir = tempfile::tempdir().unwrap();
+    let utf8 = load(dir.path(), csv.as_bytes(), None).unwrap().tickets.unwrap();
+    assert_eq!(utf8.frame.height(), n);
+    let units: Vec<u16> = csv.encode_utf16().collect();
+    let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(units.iter().flat_map(|u| u.to_le_bytes())).collect();
+    let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(units.iter().flat_map(|u| u.to_be_bytes())).collect();
+    assert!(le.len() > 4 * BLOCK_BYTES, "past four blocks");
+    let latin = "extends = \"canonical\"\n[csv]\nencoding = \"windows-1252\"\n";
+    for (bytes, profile) in [(&le, None), (&be, None), (&le, Some(latin))] {
+        let t = load(dir.path(), bytes, profile).unwrap().tickets.unwrap();
+        assert_eq!(contents(&t), contents(&utf8));
+        assert!(t.meta.notes.iter().any(|n| n.starts_with("UTF-16")), "{:?}", t.meta.notes);
+    }
+}
+
+/// In a Windows-1252 file a line may start with the bytes of a UTF-16 byte-order mark
+/// (`ÿþ`, 0xFF 0xFE): a block that starts with such a line is still Windows-1252.
+#[test]
+fn a_later_block_that_starts_like_a_byte_order_mark_is_not_utf16() {
+    let (csv, n) = write_csv(2.3, |_, f, _| f[0].insert_str(0, "\u{ff}\u{fe}"));
+    let dir = tempfile::tempdir().unwrap();
+    let utf8 = load(dir.path(), csv.as_bytes(), None).unwrap().tickets.unwrap();
+    let (latin, _, _) = encoding_rs::WINDOWS_1252.encode(&csv);
+    assert!(latin.windows(3).any(|w| w == b"\n\xFF\xFE"));
+    let t = load(dir.path(), &latin, None).unwrap().tickets.unwrap();
+    assert_eq!(t.frame.height(), n);
+    assert!(t.meta.notes.iter().any(|n| n.contains("decoded as Windows-1252")), "{:?}", t.meta.notes);
+    assert_eq!(contents(&t), contents(&utf8));
+}
+
 #[test]
 fn blank_lines_in_any_block_are_no_rows() {
     // Blank lines (some with a carriage return) before every 40,000th row, and at the

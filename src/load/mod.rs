@@ -1848,7 +1848,9 @@ fn read_raw(
     let (lf, names) = match format {
         Format::Csv => {
             let mut stream = CsvStream::open(path, dialect, fallback)?;
-            if fallback {
+            if stream.utf16.is_some() {
+                notes.push("UTF-16 (it starts with a byte-order mark): decoded".to_string());
+            } else if fallback {
                 notes.push("not UTF-8: decoded as Windows-1252".to_string());
             }
             let sep = match dialect.separator.as_deref() {
@@ -2125,8 +2127,14 @@ struct CsvStream {
     /// was the whole file.
     first: Option<(String, bool)>,
     /// The unfinished record at the end of the block before, as decoded text (Windows-1252
-    /// files; in UTF-8 ones it goes back into `pending`).
+    /// and UTF-16 files; in UTF-8 ones it goes back into `pending`).
     carry: String,
+    /// A UTF-16 file (it starts with a byte-order mark: Excel's "Unicode text"): decoded
+    /// a block at a time whatever the configured encoding, a code unit split between two
+    /// blocks included, and the text after its last line end, held for the next block
+    /// (a line end is two bytes there: the bytes are not cut at it).
+    utf16: Option<encoding_rs::Decoder>,
+    tail: String,
     /// The source columns the profile reads (the only ones kept), those typed as they
     /// are split, the null tokens and the timezone of local times.
     wanted: Vec<String>,
@@ -2165,6 +2173,8 @@ impl CsvStream {
             offset: 0,
             first: None,
             carry: String::new(),
+            utf16: None,
+            tail: String::new(),
             helper: None,
             queued: None,
             wanted: Vec::new(),
@@ -2213,6 +2223,23 @@ impl CsvStream {
         self.pending.clear();
         let read = (&mut self.file).take(BLOCK_BYTES as u64).read_to_end(&mut block)?;
         let last = read < BLOCK_BYTES;
+        if self.offset == 0 {
+            self.utf16 = match block.get(..2) {
+                Some([0xFF, 0xFE]) => Some(encoding_rs::UTF_16LE.new_decoder_with_bom_removal()),
+                Some([0xFE, 0xFF]) => Some(encoding_rs::UTF_16BE.new_decoder_with_bom_removal()),
+                _ => None,
+            };
+        }
+        if let Some(decoder) = self.utf16.as_mut() {
+            let mut text = std::mem::take(&mut self.tail);
+            text.reserve(decoder.max_utf8_buffer_length(block.len()).unwrap_or(block.len() * 3));
+            let (_, _, _) = decoder.decode_to_string(&block, &mut text, last);
+            let cut = if last { text.len() } else { text.rfind('\n').map_or(0, |i| i + 1) };
+            self.tail = text.split_off(cut);
+            self.offset += block.len() as u64;
+            self.spare = block;
+            return Ok((text, last));
+        }
         let cut = if last { block.len() } else { memchr::memrchr(b'\n', &block).map_or(0, |i| i + 1) };
         self.pending.extend_from_slice(&block[cut..]);
         block.truncate(cut);
@@ -2226,7 +2253,10 @@ impl CsvStream {
             };
         let bytes = block.len() as u64;
         let text = match self.encoding {
-            Encoding::Windows1252 => encoding_rs::WINDOWS_1252.decode(&block).0.into_owned(),
+            // A byte-order mark is looked for at the start of the file only: a later
+            // block's first line may start with the bytes of one ("ÿþ").
+            Encoding::Windows1252 if self.offset == 0 => encoding_rs::WINDOWS_1252.decode(&block).0.into_owned(),
+            Encoding::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(&block).0.into_owned(),
             // Valid UTF-8 becomes the text without a copy.
             Encoding::Utf8 { auto } => match std::str::from_utf8(&block[skip..]) {
                 Ok(_) => {
@@ -2307,7 +2337,7 @@ impl CsvStream {
             };
             let rows = check.records() - records_before;
             let unfinished = &text[end..];
-            if matches!(self.encoding, Encoding::Utf8 { .. }) && !last {
+            if matches!(self.encoding, Encoding::Utf8 { .. }) && self.utf16.is_none() && !last {
                 // UTF-8 text is its bytes: the unfinished record goes back in front of
                 // the bytes not read yet, and the next block starts with it (no copy of
                 // the block to put it in front).
