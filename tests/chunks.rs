@@ -171,6 +171,18 @@ fn a_byte_that_is_not_utf8_in_a_later_block() {
 /// Every column's values as text.
 type Values = Vec<Vec<Option<String>>>;
 
+/// Two loads' `contents` are the same: the first difference, if any, named briefly.
+fn assert_same(a: &csreport::load::Source, b: &csreport::load::Source) {
+    let ((va, fa), (vb, fb)) = (contents(a), contents(b));
+    assert_eq!(fa, fb, "findings");
+    assert_eq!((va.len(), a.frame.height()), (vb.len(), b.frame.height()), "columns and rows");
+    for (c, (x, y)) in va.iter().zip(&vb).enumerate() {
+        if let Some(i) = x.iter().zip(y).position(|(x, y)| x != y) {
+            panic!("column {c}, row {i}: {:?} against {:?}", x[i], y[i]);
+        }
+    }
+}
+
 /// The frame's values and the findings of a load, to compare two loads of the same rows.
 fn contents(t: &csreport::load::Source) -> (Values, Vec<(&str, u64, u64)>) {
     let columns = t
@@ -212,7 +224,7 @@ fn utf16_with_a_byte_order_mark_is_read_across_blocks() {
     let latin = "extends = \"canonical\"\n[csv]\nencoding = \"windows-1252\"\n";
     for (bytes, profile) in [(&le, None), (&be, None), (&le, Some(latin))] {
         let t = load(dir.path(), bytes, profile).unwrap().tickets.unwrap();
-        assert_eq!(contents(&t), contents(&utf8));
+        assert_same(&t, &utf8);
         assert!(t.meta.notes.iter().any(|n| n.starts_with("UTF-16")), "{:?}", t.meta.notes);
     }
 }
@@ -229,7 +241,74 @@ fn a_later_block_that_starts_like_a_byte_order_mark_is_not_utf16() {
     let t = load(dir.path(), &latin, None).unwrap().tickets.unwrap();
     assert_eq!(t.frame.height(), n);
     assert!(t.meta.notes.iter().any(|n| n.contains("decoded as Windows-1252")), "{:?}", t.meta.notes);
-    assert_eq!(contents(&t), contents(&utf8));
+    assert_same(&t, &utf8);
+}
+
+/// What spreadsheets write around the data: unnamed empty columns at the right of the
+/// header, rows of separators alone under (and among) the data, lines that end with a CR
+/// alone (Excel for Mac), a first line `sep=;`. Each is read as the plain file is: the
+/// same values and findings, across blocks, in quote-free blocks and in one with quotes.
+#[test]
+fn what_spreadsheets_write_around_the_data_is_read_as_the_plain_file() {
+    let quoted_row = at(1.4);
+    let (plain, n) = write_csv(2.3, |r, f, _| {
+        if r == quoted_row {
+            f[4] = "\"a, quoted\nvalue\"".into();
+        }
+        if r % 5000 == 3 {
+            f[3] = "fax".into();
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let expected = load(dir.path(), plain.as_bytes(), None).unwrap().tickets.unwrap();
+    assert_eq!(expected.frame.height(), n);
+    let read = |text: &str| {
+        let t = load(dir.path(), text.as_bytes(), None).unwrap().tickets.unwrap();
+        assert_same(&t, &expected);
+        t
+    };
+    // Two unnamed columns, and rows of separators in the first block, next to the quoted
+    // value's record, and at the end.
+    let lines: Vec<&str> = plain.lines().collect();
+    let mut wide = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i == 101 {
+            wide.push_str(",,,,,,\n");
+        }
+        wide.push_str(line);
+        // The quoted value's first line ends inside the value.
+        if !line.ends_with("\"a, quoted") {
+            wide.push_str(",,");
+        }
+        wide.push('\n');
+        // Right after the record with the quoted value (a block with a quote).
+        if line.ends_with("value\"") {
+            wide.push_str(",,,,,,\n");
+        }
+    }
+    assert_eq!(wide.matches(",,,,,,\n").count(), 2);
+    wide.push_str(",,,,,,\n,,,,,,\r\n");
+    read(&wide);
+    // A row too long in the last block is named by its row among the records (the rows
+    // of separators are none) and by its line in the file (they are lines).
+    let late = at(2.1);
+    let id = format!("\n{},", 1_000_000 + late);
+    let from = wide.find(&id).expect("the late row") + 1;
+    let end = from + wide[from..].find('\n').expect("its line end");
+    let broken = format!("{},extra{}", &wide[..end], &wide[end..]);
+    let e = format!("{:#}", load(dir.path(), broken.as_bytes(), None).err().expect("a row too long"));
+    let (row, line) = (late + 1, late + 2 + 3);
+    assert!(e.contains(&format!("row {row} (line {line}) has 8 fields, the header has 7")), "{e}");
+    // Lines ended by a CR alone.
+    let t = read(&plain.replace('\n', "\r"));
+    assert!(t.meta.notes.iter().any(|n| n.contains("CR alone")), "{:?}", t.meta.notes);
+    // `sep=;` before the header: the separator it names; lines keep the file's numbers.
+    let semi = format!("sep=;\r\n{}", plain.replace(',', ";").replace("a; quoted", "a, quoted"));
+    let t = read(&semi);
+    assert!(t.meta.notes.iter().any(|n| n.contains("`sep=`")), "{:?}", t.meta.notes);
+    let broken = semi.replacen(";solved;email;x\n", ";solved;email;x;extra\n", 1);
+    let e = format!("{:#}", load(dir.path(), broken.as_bytes(), None).err().expect("a row too long"));
+    assert!(e.contains("row 1 (line 3) has 6 fields, the header has 5"), "{e}");
 }
 
 #[test]

@@ -94,7 +94,8 @@ impl ShapeCheck {
                           record_line: usize|
          -> Result<()> {
             let raw = text[start..end].trim_end_matches('\r');
-            if raw.is_empty() {
+            // Blank, or separators alone (a spreadsheet's empty rows): no record.
+            if raw.bytes().all(|c| c == sep) {
                 return Ok(());
             }
             let shape = &mut me.shape;
@@ -104,7 +105,9 @@ impl ShapeCheck {
                     header_end = Some((end + 1).min(b.len()));
                     let names = split_header(raw, sep as char, quote as char);
                     let mut seen: Vec<(&str, usize)> = Vec::new();
-                    for (i, n) in names.iter().enumerate() {
+                    // Columns without a name (the empty columns spreadsheets leave at the
+                    // right) are never read: any number of them is no conflict.
+                    for (i, n) in names.iter().enumerate().filter(|(_, n)| !n.trim().is_empty()) {
                         if let Some((_, first)) = seen.iter().find(|(s, _)| *s == n.as_str()) {
                             bail!("the header names column `{n}` twice (columns {} and {}): rename one", first + 1, i + 1);
                         }
@@ -323,6 +326,8 @@ mod tests {
         assert!(e.starts_with("row 2 (line 3) has 3 fields, the header has 2"), "{e}");
         let e = check_shape("a,\"b\",a\n", b',', b'"').unwrap_err().to_string();
         assert_eq!(e, "the header names column `a` twice (columns 1 and 3): rename one");
+        // Unnamed columns, as many as there are, are no names given twice.
+        assert_eq!(check_shape("a,b,,, \n1,2,,,\n", b',', b'"').unwrap().records, 1);
         assert_eq!(check_shape("a,b", b',', b'"').unwrap().records, 0);
     }
 

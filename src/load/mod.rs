@@ -1853,7 +1853,16 @@ fn read_raw(
             } else if fallback {
                 notes.push("not UTF-8: decoded as Windows-1252".to_string());
             }
+            if stream.cr_only {
+                notes.push("lines end with a CR alone (Excel for Mac): read as line ends".to_string());
+            }
+            let named = stream.take_sep_line();
             let sep = match dialect.separator.as_deref() {
+                None | Some("auto") if named.is_some() => {
+                    let s = named.expect("named");
+                    notes.push(format!("separator {:?} from the file's first line `sep=`", s as char));
+                    s
+                }
                 None | Some("auto") => {
                     let s = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) {
                         b'\t'
@@ -2135,6 +2144,9 @@ struct CsvStream {
     /// (a line end is two bytes there: the bytes are not cut at it).
     utf16: Option<encoding_rs::Decoder>,
     tail: String,
+    /// Lines end with a lone CR (Excel for Mac's "CSV (Macintosh)"): each CR is read as a
+    /// line end. Set when the first block has a CR and no LF.
+    cr_only: bool,
     /// The source columns the profile reads (the only ones kept), those typed as they
     /// are split, the null tokens and the timezone of local times.
     wanted: Vec<String>,
@@ -2175,6 +2187,7 @@ impl CsvStream {
             carry: String::new(),
             utf16: None,
             tail: String::new(),
+            cr_only: false,
             helper: None,
             queued: None,
             wanted: Vec::new(),
@@ -2188,6 +2201,17 @@ impl CsvStream {
         let (text, last) = stream.read_block()?;
         stream.first = Some((text, last));
         Ok(stream)
+    }
+
+    /// The separator named by a first line `sep=;` (Excel reads it, and some tools write
+    /// it for Excel), that line left blank so that lines keep the file's numbers.
+    fn take_sep_line(&mut self) -> Option<u8> {
+        let (text, _) = self.first.as_mut()?;
+        let end = text.find('\n').unwrap_or(text.len());
+        let line = text[..end].trim_end_matches('\r');
+        let sep = *line.strip_prefix("sep=").filter(|s| s.len() == 1)?.as_bytes().first()?;
+        text.replace_range(..end, "");
+        Some(sep)
     }
 
     /// The first block's text, and whether it is the whole file (empty once parsing
@@ -2232,13 +2256,28 @@ impl CsvStream {
         }
         if let Some(decoder) = self.utf16.as_mut() {
             let mut text = std::mem::take(&mut self.tail);
+            let from = text.len();
             text.reserve(decoder.max_utf8_buffer_length(block.len()).unwrap_or(block.len() * 3));
             let (_, _, _) = decoder.decode_to_string(&block, &mut text, last);
+            if self.offset == 0 {
+                self.cr_only = text.contains('\r') && !text.contains('\n');
+            }
+            if self.cr_only {
+                text.replace_range(from.., &text[from..].replace('\r', "\n"));
+            }
             let cut = if last { text.len() } else { text.rfind('\n').map_or(0, |i| i + 1) };
             self.tail = text.split_off(cut);
             self.offset += block.len() as u64;
             self.spare = block;
             return Ok((text, last));
+        }
+        if self.offset == 0 {
+            self.cr_only = memchr::memchr(b'\r', &block).is_some() && memchr::memchr(b'\n', &block).is_none();
+        }
+        if self.cr_only {
+            // (`pending` was changed before it was put back.)
+            let from = block.len() - read;
+            block[from..].iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
         }
         let cut = if last { block.len() } else { memchr::memrchr(b'\n', &block).map_or(0, |i| i + 1) };
         self.pending.extend_from_slice(&block[cut..]);
