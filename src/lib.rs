@@ -544,6 +544,17 @@ fn period_has_data(plan: &plan::ReportPlan, data: &load::Loaded) -> Result<()> {
         match &s.meta.coverage {
             Some((a, b)) if a.as_str() <= last.as_str() && b.as_str() >= start.as_str() => return Ok(()),
             Some((a, b)) => seen.push(format!("{} `{}` covers {a} – {b}", s.meta.name, s.meta.path)),
+            // Rows read and every one rejected (a date format not read, most often):
+            // say why, rather than that the file is empty.
+            None if s.meta.rows_read > 0 => {
+                let why = s.meta.issues.iter().find(|i| i.rows_dropped).map_or(String::new(), |i| {
+                    format!(" (first: {} {}, at row {}: \"{}\")", i.column, i.problem, i.first_row, i.first_value)
+                });
+                seen.push(format!(
+                    "{} `{}`: all {} rows rejected{why}; `csreport validate` lists why",
+                    s.meta.name, s.meta.path, s.meta.rows_read
+                ))
+            }
             None => seen.push(format!("{} `{}` has no rows", s.meta.name, s.meta.path)),
         }
     }

@@ -1074,7 +1074,8 @@ impl<'p> Typer<'p> {
                 };
                 issues.extend(st.unknown.issue(col.name, problem, col.required && fallback.is_none()));
             }
-            issues.extend(st.bad.issue(col.name, expected(col.kind), col.required));
+            let problem = expected_of(col.kind, st.bad.first.as_ref(), col.name, source);
+            issues.extend(st.bad.issue(col.name, problem, col.required));
             issues.extend(st.empty.issue(col.name, "empty required value".to_string(), true));
             mapped.push(format!("{} ← {}", col.name, source));
         }
@@ -1552,6 +1553,27 @@ fn expected(kind: Kind) -> String {
         Kind::Text | Kind::Code => "unreadable text",
     }
     .to_string()
+}
+
+/// `expected`, with the formats that read the first bad value of a timestamp or date
+/// column read from one source column (a date format the profile does not name, most
+/// often) and the profile line that names one.
+fn expected_of(kind: Kind, first: Option<&(usize, String)>, column: &str, source: &str) -> String {
+    let formats = match (kind, first, source.strip_prefix('`').and_then(|s| s.strip_suffix('`'))) {
+        (Kind::Timestamp | Kind::Date, Some((_, v)), Some(_)) => parse::formats_that_read(v, kind == Kind::Timestamp),
+        _ => Vec::new(),
+    };
+    match formats.as_slice() {
+        [] => expected(kind),
+        [f, rest @ ..] => {
+            let or: String = rest.iter().map(|r| format!(" (or \"{r}\")")).collect();
+            let src = source.trim_matches('`').replace('"', "\\\"");
+            format!(
+                "{}; the first reads with the format \"{f}\"{or}: in the profile, [datetimes] {column} = {{ column = \"{src}\", format = \"{f}\" }}",
+                expected(kind)
+            )
+        }
+    }
 }
 
 #[derive(Default)]

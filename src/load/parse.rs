@@ -222,6 +222,36 @@ impl Nulls {
     }
 }
 
+/// The formats that read `value`, among the ones exports write most (US and European
+/// dates, with and without a time and seconds, 12-hour clocks, month names), for a hint
+/// in the finding of a timestamp column that is not ISO 8601: US and European both when
+/// the day and the month are both 12 or less.
+pub fn formats_that_read(value: &str, with_time: bool) -> Vec<&'static str> {
+    const DATES: [&str; 8] =
+        ["%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d %b %Y", "%b %d %Y", "%b %d, %Y"];
+    const TIMES: [&str; 4] = [" %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p"];
+    static FORMATS: std::sync::OnceLock<Vec<(&'static str, bool)>> = std::sync::OnceLock::new();
+    let formats = FORMATS.get_or_init(|| {
+        let mut out: Vec<(&'static str, bool)> = DATES.iter().map(|d| (*d, false)).collect();
+        for d in DATES {
+            for t in TIMES {
+                out.push((Box::leak(format!("{d}{t}").into_boxed_str()), true));
+            }
+        }
+        out
+    });
+    let v = value.trim();
+    formats
+        .iter()
+        .filter(|(f, timed)| match timed {
+            true => chrono::NaiveDateTime::parse_from_str(v, f).is_ok(),
+            false => NaiveDate::parse_from_str(v, f).is_ok(),
+        })
+        .filter(|(_, timed)| with_time || !timed)
+        .map(|(f, _)| *f)
+        .collect()
+}
+
 /// `cell` with the tokens as `Nulls`.
 #[inline]
 pub fn cell_in<'a>(v: &'a str, nulls: &Nulls) -> Option<&'a str> {
@@ -527,6 +557,21 @@ mod tests {
             let general = s.trim().parse::<f64>().ok().filter(|v| v.is_finite());
             let got = number(s);
             assert_eq!(got.map(f64::to_bits), general.map(f64::to_bits), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_formats_that_read_a_value_are_named() {
+        let read = |v: &str| formats_that_read(v, true);
+        assert_eq!(read("9/1/2026 10:00"), ["%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M"]);
+        assert_eq!(read("9/13/2026 9:05 AM"), ["%m/%d/%Y %I:%M %p"]);
+        assert_eq!(read("13.09.2026 09:05:59"), ["%d.%m.%Y %H:%M:%S"]);
+        assert_eq!(read("13/09/2026"), ["%d/%m/%Y"]);
+        assert_eq!(read("Sep 13, 2026 9:05 PM"), ["%b %d, %Y %I:%M %p"]);
+        assert_eq!(formats_that_read("9/1/2026 10:00", false), Vec::<&str>::new());
+        assert_eq!(formats_that_read("2026/09/13", false), ["%Y/%m/%d"]);
+        for nothing in ["", "soon", "13/13/2026", "2026-09-13T10:00:00Z", "31/02/2026"] {
+            assert_eq!(read(nothing), Vec::<&str>::new(), "{nothing}");
         }
     }
 
