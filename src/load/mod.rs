@@ -1555,19 +1555,32 @@ fn expected(kind: Kind) -> String {
     .to_string()
 }
 
-/// `expected`, with the formats that read the first bad value of a timestamp or date
-/// column read from one source column (a date format the profile does not name, most
-/// often) and the profile line that names one.
+/// `expected`, with what reads the first bad value of a column read from one source
+/// column (a date format the profile does not name, most often, or a duration written
+/// as a clock) and the profile line that says so.
 fn expected_of(kind: Kind, first: Option<&(usize, String)>, column: &str, source: &str) -> String {
-    let formats = match (kind, first, source.strip_prefix('`').and_then(|s| s.strip_suffix('`'))) {
-        (Kind::Timestamp | Kind::Date, Some((_, v)), Some(_)) => parse::formats_that_read(v, kind == Kind::Timestamp),
+    let one_column = source.strip_prefix('`').and_then(|s| s.strip_suffix('`')).is_some();
+    let src = source.trim_matches('`').replace('"', "\\\"");
+    // A duration written as a clock (`0:05:23`, `12:03`): the unit that reads it.
+    if let (Kind::Number, Some((_, v)), true) = (kind, first, one_column) {
+        let parts: Vec<&str> = v.trim().split(':').collect();
+        let clock = (2..=3).contains(&parts.len())
+            && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()));
+        if clock && column.ends_with("_seconds") {
+            return format!(
+                "{}; the first reads as hours, minutes and seconds: in the profile, [durations] {column} = {{ column = \"{src}\", unit = \"hms\" }}",
+                expected(kind)
+            );
+        }
+    }
+    let formats = match (kind, first, one_column) {
+        (Kind::Timestamp | Kind::Date, Some((_, v)), true) => parse::formats_that_read(v, kind == Kind::Timestamp),
         _ => Vec::new(),
     };
     match formats.as_slice() {
         [] => expected(kind),
         [f, rest @ ..] => {
             let or: String = rest.iter().map(|r| format!(" (or \"{r}\")")).collect();
-            let src = source.trim_matches('`').replace('"', "\\\"");
             format!(
                 "{}; the first reads with the format \"{f}\"{or}: in the profile, [datetimes] {column} = {{ column = \"{src}\", format = \"{f}\" }}",
                 expected(kind)
@@ -2471,6 +2484,29 @@ mod tests {
         for ms in [i64::MIN, lo - 1, lo, lo + 1, -1, 0, 1_788_249_600_000, hi - 1, hi, hi + 1, i64::MAX] {
             assert_eq!(chrono::DateTime::from_timestamp_millis(ms).is_some(), (lo..=hi).contains(&ms), "{ms}");
         }
+    }
+
+    #[test]
+    fn a_bad_value_that_a_profile_line_would_read_is_told_with_that_line() {
+        let first = |v: &str| Some((0usize, v.to_string()));
+        let hint = |kind, v: &str, column, source| expected_of(kind, first(v).as_ref(), column, source);
+        let e = hint(Kind::Timestamp, "13/09/2026 10:00", "created_at", "`Créé le`");
+        assert!(e.starts_with(&expected(Kind::Timestamp)), "{e}");
+        assert!(e.ends_with(r#"[datetimes] created_at = { column = "Créé le", format = "%d/%m/%Y %H:%M" }"#), "{e}");
+        let e = hint(Kind::Number, "1:02:03", "handle_seconds", "`Time \"tracked\"`");
+        assert!(e.ends_with(r#"[durations] handle_seconds = { column = "Time \"tracked\"", unit = "hms" }"#), "{e}");
+        assert!(hint(Kind::Number, "12:03", "talk_seconds", "`Talk`").contains("unit = \"hms\""));
+        // Nothing to name: a count written as a clock, a value no format reads, a column
+        // not read from one source column (a constant, a part of a column).
+        for (kind, v, column, source) in [
+            (Kind::Number, "1:02", "agent_replies", "`Replies`"),
+            (Kind::Number, "1:02:03:04", "handle_seconds", "`Time`"),
+            (Kind::Timestamp, "soon", "created_at", "`Created`"),
+            (Kind::Timestamp, "13/09/2026", "created_at", "part 0 of `When`"),
+        ] {
+            assert_eq!(hint(kind, v, column, source), expected(kind), "{v}");
+        }
+        assert_eq!(expected_of(Kind::Timestamp, None, "created_at", "`Created`"), expected(Kind::Timestamp));
     }
 
     #[test]
