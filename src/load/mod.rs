@@ -1068,9 +1068,16 @@ impl<'p> Typer<'p> {
         for (col, st) in self.cols.iter().zip(&self.state) {
             let Some(source) = &st.source else { continue };
             if let Some((words, fallback)) = (col.kind == Kind::Code).then(|| schema::vocabulary(col.name)).flatten() {
+                // Without a fallback the value is lost (the row, where the column is
+                // required): where to say what the export's words mean. (The value
+                // itself is not repeated here: the finding's first value is, redacted.)
                 let problem = match fallback {
                     Some(f) => format!("unknown value (expected {}): counted as `{f}`", words.join(", ")),
-                    None => format!("unknown value (expected {})", words.join(", ")),
+                    None => format!(
+                        "unknown value (expected {}): map the export's words to these in the profile's [values.{}]",
+                        words.join(", "),
+                        col.name
+                    ),
                 };
                 issues.extend(st.unknown.issue(col.name, problem, col.required && fallback.is_none()));
             }
