@@ -1580,6 +1580,21 @@ fn expected_of(kind: Kind, first: Option<&(usize, String)>, column: &str, source
             );
         }
     }
+    // Epoch seconds or milliseconds (10 or 13 digits: 2001 to 2286).
+    if let (Kind::Timestamp, Some((_, v)), true) = (kind, first, one_column) {
+        let v = v.trim();
+        let epoch = match v.len() {
+            10 => "seconds",
+            13 => "milliseconds",
+            _ => "",
+        };
+        if !epoch.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+            return format!(
+                "{}; the first reads as {epoch} since 1970: in the profile, [datetimes] {column} = {{ column = \"{src}\", epoch = \"{epoch}\" }}",
+                expected(kind)
+            );
+        }
+    }
     let formats = match (kind, first, one_column) {
         (Kind::Timestamp | Kind::Date, Some((_, v)), true) => parse::formats_that_read(v, kind == Kind::Timestamp),
         _ => Vec::new(),
@@ -2503,6 +2518,11 @@ mod tests {
         let e = hint(Kind::Number, "1:02:03", "handle_seconds", "`Time \"tracked\"`");
         assert!(e.ends_with(r#"[durations] handle_seconds = { column = "Time \"tracked\"", unit = "hms" }"#), "{e}");
         assert!(hint(Kind::Number, "12:03", "talk_seconds", "`Talk`").contains("unit = \"hms\""));
+        let e = hint(Kind::Timestamp, "1788256800", "created_at", "`ts`");
+        assert!(e.ends_with(r#"[datetimes] created_at = { column = "ts", epoch = "seconds" }"#), "{e}");
+        let e = hint(Kind::Timestamp, " 1788256800000", "created_at", "`ts`");
+        assert!(e.ends_with(r#"epoch = "milliseconds" }"#), "{e}");
+        assert_eq!(hint(Kind::Timestamp, "178825680", "created_at", "`ts`"), expected(Kind::Timestamp));
         // Nothing to name: a count written as a clock, a value no format reads, a column
         // not read from one source column (a constant, a part of a column).
         for (kind, v, column, source) in [
