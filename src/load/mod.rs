@@ -1580,6 +1580,15 @@ fn expected_of(kind: Kind, first: Option<&(usize, String)>, column: &str, source
             );
         }
     }
+    // A score given as words ("Very satisfied"): they can be mapped to numbers.
+    if let (Kind::Number, Some((_, v)), true) = (kind, first, one_column) {
+        if column.ends_with("score") && v.chars().any(char::is_alphabetic) {
+            return format!(
+                "{}: map the export's words to numbers in the profile's [values.{column}] (\"Very satisfied\" = \"5\")",
+                expected(kind)
+            );
+        }
+    }
     // Epoch seconds or milliseconds (10 or 13 digits: 2001 to 2286).
     if let (Kind::Timestamp, Some((_, v)), true) = (kind, first, one_column) {
         let v = v.trim();
@@ -2518,6 +2527,10 @@ mod tests {
         let e = hint(Kind::Number, "1:02:03", "handle_seconds", "`Time \"tracked\"`");
         assert!(e.ends_with(r#"[durations] handle_seconds = { column = "Time \"tracked\"", unit = "hms" }"#), "{e}");
         assert!(hint(Kind::Number, "12:03", "talk_seconds", "`Talk`").contains("unit = \"hms\""));
+        let e = hint(Kind::Number, "Very satisfied", "score", "`Rating`");
+        assert!(e.ends_with(r#"in the profile's [values.score] ("Very satisfied" = "5")"#), "{e}");
+        assert!(hint(Kind::Number, "Good", "csat_score", "`Satisfaction`").contains("[values.csat_score]"));
+        assert_eq!(hint(Kind::Number, "five", "reopens", "`Reopens`"), expected(Kind::Number));
         let e = hint(Kind::Timestamp, "1788256800", "created_at", "`ts`");
         assert!(e.ends_with(r#"[datetimes] created_at = { column = "ts", epoch = "seconds" }"#), "{e}");
         let e = hint(Kind::Timestamp, " 1788256800000", "created_at", "`ts`");
