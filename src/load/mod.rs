@@ -1589,6 +1589,13 @@ fn expected_of(kind: Kind, first: Option<&(usize, String)>, column: &str, source
             );
         }
     }
+    // Yes and no in other words ("Oui", "x").
+    if let (Kind::Bool, Some(_), true) = (kind, first, one_column) {
+        return format!(
+            "{}: name the export's words in the profile's [booleans] (true = [\"Oui\"], false = [\"Non\"])",
+            expected(kind)
+        );
+    }
     // Epoch seconds or milliseconds (10 or 13 digits: 2001 to 2286).
     if let (Kind::Timestamp, Some((_, v)), true) = (kind, first, one_column) {
         let v = v.trim();
@@ -2531,6 +2538,8 @@ mod tests {
         assert!(e.ends_with(r#"in the profile's [values.score] ("Very satisfied" = "5")"#), "{e}");
         assert!(hint(Kind::Number, "Good", "csat_score", "`Satisfaction`").contains("[values.csat_score]"));
         assert_eq!(hint(Kind::Number, "five", "reopens", "`Reopens`"), expected(Kind::Number));
+        assert!(hint(Kind::Bool, "Oui", "escalated", "`Escaladé`")
+            .ends_with("[booleans] (true = [\"Oui\"], false = [\"Non\"])"));
         let e = hint(Kind::Timestamp, "1788256800", "created_at", "`ts`");
         assert!(e.ends_with(r#"[datetimes] created_at = { column = "ts", epoch = "seconds" }"#), "{e}");
         let e = hint(Kind::Timestamp, " 1788256800000", "created_at", "`ts`");
