@@ -1562,9 +1562,11 @@ fn expected(kind: Kind) -> String {
     .to_string()
 }
 
-/// `expected`, with what reads the first bad value of a column read from one source
-/// column (a date format the profile does not name, most often, or a duration written
-/// as a clock) and the profile line that says so.
+/// `expected`, with what would read the first bad value of a column read from one
+/// source column and the profile line that says so: a duration written as a clock, a
+/// score given as words, a yes/no in other words, an epoch, a date format the profile
+/// does not name (the most common). The value itself is not repeated: the finding's
+/// first value shows it, redacted, and this text is not.
 fn expected_of(kind: Kind, first: Option<&(usize, String)>, column: &str, source: &str) -> String {
     let one_column = source.strip_prefix('`').and_then(|s| s.strip_suffix('`')).is_some();
     let src = source.trim_matches('`').replace('"', "\\\"");
