@@ -311,6 +311,29 @@ fn what_spreadsheets_write_around_the_data_is_read_as_the_plain_file() {
     assert!(e.contains("row 1 (line 3) has 6 fields, the header has 5"), "{e}");
 }
 
+/// A report exported from a BI tool: title lines above the header. Without
+/// `skip_lines` the error says to set it; with it the file reads as the plain one, and
+/// lines keep the file's numbers.
+#[test]
+fn title_lines_above_the_header_are_skipped_when_the_profile_says_how_many() {
+    let (plain, _) = write_csv(1.3, |_, _, _| {});
+    let titled = format!("Tickets, all channels\r\nGenerated 2026-10-01\r\n\r\n{plain}");
+    let dir = tempfile::tempdir().unwrap();
+    let e = format!("{:#}", load(dir.path(), titled.as_bytes(), None).err().expect("a title is no header"));
+    assert!(e.contains("row 2 (line 4) has 5 fields, the header has 2"), "{e}");
+    assert!(e.ends_with("set [csv] skip_lines in the profile"), "{e}");
+    let expected = load(dir.path(), plain.as_bytes(), None).unwrap().tickets.unwrap();
+    let skip = "extends = \"canonical\"\n[csv]\nskip_lines = 3\n";
+    let t = load(dir.path(), titled.as_bytes(), Some(skip)).unwrap().tickets.unwrap();
+    assert_same(&t, &expected);
+    // A row too long in the second block: its line counts the title lines.
+    let late = at(1.2);
+    let broken = titled.replacen(&format!("\n{},", 1_000_000 + late), &format!("\n{},extra,", 1_000_000 + late), 1);
+    let e = format!("{:#}", load(dir.path(), broken.as_bytes(), Some(skip)).err().expect("a row too long"));
+    assert!(e.contains(&format!("row {} (line {}) has 6 fields", late + 1, late + 5)), "{e}");
+    assert!(!e.contains("skip_lines"), "{e}");
+}
+
 #[test]
 fn blank_lines_in_any_block_are_no_rows() {
     // Blank lines (some with a carriage return) before every 40,000th row, and at the

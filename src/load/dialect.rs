@@ -87,51 +87,51 @@ impl ShapeCheck {
         let mut next_quote = memchr::memchr(quote, b);
         let mut cut_at = None;
         // A record ends at `end` (its newline or the end of the text).
-        let mut finish = |me: &mut ShapeCheck,
-                          fields: usize,
-                          start: usize,
-                          end: usize,
-                          record_line: usize|
-         -> Result<()> {
-            let raw = text[start..end].trim_end_matches('\r');
-            // Blank, or separators alone (a spreadsheet's empty rows): no record.
-            if raw.bytes().all(|c| c == sep) {
-                return Ok(());
-            }
-            let shape = &mut me.shape;
-            match me.header {
-                None => {
-                    me.header = Some(fields);
-                    header_end = Some((end + 1).min(b.len()));
-                    let names = split_header(raw, sep as char, quote as char);
-                    let mut seen: Vec<(&str, usize)> = Vec::new();
-                    // Columns without a name (the empty columns spreadsheets leave at the
-                    // right) are never read: any number of them is no conflict.
-                    for (i, n) in names.iter().enumerate().filter(|(_, n)| !n.trim().is_empty()) {
-                        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == n.as_str()) {
-                            bail!("the header names column `{n}` twice (columns {} and {}): rename one", first + 1, i + 1);
-                        }
-                        seen.push((n.as_str(), i));
-                    }
-                    me.names = names;
+        let mut finish =
+            |me: &mut ShapeCheck, fields: usize, start: usize, end: usize, record_line: usize| -> Result<()> {
+                let raw = text[start..end].trim_end_matches('\r');
+                // Blank, or separators alone (a spreadsheet's empty rows): no record.
+                if raw.bytes().all(|c| c == sep) {
+                    return Ok(());
                 }
-                Some(h) if fields > h => bail!(
-                    "row {} (line {record_line}) has {fields} fields, the header has {h}: check the separator and that values containing `{}` are quoted",
-                    shape.records + 1,
-                    sep as char
-                ),
-                Some(h) => {
-                    if fields < h {
-                        shape.short_rows.push(shape.records);
-                        if shape.first_short.is_none() {
-                            shape.first_short = Some(fields);
+                let shape = &mut me.shape;
+                match me.header {
+                    None => {
+                        me.header = Some(fields);
+                        header_end = Some((end + 1).min(b.len()));
+                        let names = split_header(raw, sep as char, quote as char);
+                        let mut seen: Vec<(&str, usize)> = Vec::new();
+                        // Columns without a name (the empty columns spreadsheets leave at the
+                        // right) are never read: any number of them is no conflict.
+                        for (i, n) in names.iter().enumerate().filter(|(_, n)| !n.trim().is_empty()) {
+                            if let Some((_, first)) = seen.iter().find(|(s, _)| *s == n.as_str()) {
+                                bail!(
+                                    "the header names column `{n}` twice (columns {} and {}): rename one",
+                                    first + 1,
+                                    i + 1
+                                );
+                            }
+                            seen.push((n.as_str(), i));
                         }
+                        me.names = names;
                     }
-                    shape.records += 1;
+                    Some(h) if fields > h => bail!(
+                        "row {} (line {record_line}) has {fields} fields, the header has {h}: {}",
+                        shape.records + 1,
+                        too_long_hint(shape.records + 1, h, shape.short_rows.len() == shape.records, sep)
+                    ),
+                    Some(h) => {
+                        if fields < h {
+                            shape.short_rows.push(shape.records);
+                            if shape.first_short.is_none() {
+                                shape.first_short = Some(fields);
+                            }
+                        }
+                        shape.records += 1;
+                    }
                 }
-            }
-            Ok(())
-        };
+                Ok(())
+            };
         while pos < b.len() {
             // A record on one line without a quote (most of them): its fields are its
             // separators plus one, counted in one pass over the line.
@@ -243,10 +243,16 @@ impl ShapeCheck {
         for (seen, records) in parts {
             if let Some((record, line, fields)) = seen.too_long {
                 bail!(
-                    "row {} (line {}) has {fields} fields, the header has {h}: check the separator and that values containing `{}` are quoted",
+                    "row {} (line {}) has {fields} fields, the header has {h}: {}",
                     self.shape.records + record + 1,
                     self.line + line,
-                    self.sep as char
+                    too_long_hint(
+                        self.shape.records + record + 1,
+                        h,
+                        self.shape.short_rows.len() == self.shape.records
+                            && seen.short.iter().filter(|r| **r < record).count() == record,
+                        self.sep
+                    )
                 );
             }
             if self.shape.first_short.is_none() {
@@ -271,6 +277,20 @@ impl ShapeCheck {
 
     pub fn finish(self) -> Shape {
         self.shape
+    }
+}
+
+/// What to check when data row `row` (from 1) has more fields than the header. Near the
+/// top of the file, under a header of one or two fields or with every row before it
+/// shorter than the header, it is most often a title line taken for the header (a
+/// report exported from a BI tool).
+fn too_long_hint(row: usize, header: usize, all_short_before: bool, sep: u8) -> String {
+    let check = format!("check the separator and that values containing `{}` are quoted", sep as char);
+    match row <= 5 && (header <= 2 || all_short_before) {
+        true => format!(
+            "{check}; if the file starts with lines above its header (a title), set [csv] skip_lines in the profile"
+        ),
+        false => check,
     }
 }
 
@@ -324,6 +344,13 @@ mod tests {
         assert_eq!(e, "row 2 (line 3): a quoted value opened here is never closed: check for a stray `\"`");
         let e = check_shape("a,b\n1,2\n3,4,5\n", b',', b'"').unwrap_err().to_string();
         assert!(e.starts_with("row 2 (line 3) has 3 fields, the header has 2"), "{e}");
+        // A row of the header's width before it, under a header of three fields: the
+        // header is one, no title to skip.
+        let e = check_shape("a,b,c\n1,2,3\n4,5,6,7\n", b',', b'"').unwrap_err().to_string();
+        assert!(e.starts_with("row 2 (line 3) has 4 fields") && !e.contains("skip_lines"), "{e}");
+        let e = check_shape("Tickets\nMonday\na,b,c\n1,2,3\n", b',', b'"').unwrap_err().to_string();
+        assert!(e.starts_with("row 2 (line 3) has 3 fields, the header has 1"), "{e}");
+        assert!(e.ends_with("set [csv] skip_lines in the profile"), "{e}");
         let e = check_shape("a,\"b\",a\n", b',', b'"').unwrap_err().to_string();
         assert_eq!(e, "the header names column `a` twice (columns 1 and 3): rename one");
         // Unnamed columns, as many as there are, are no names given twice.

@@ -1932,6 +1932,7 @@ fn read_raw(
                 notes.push("lines end with a CR alone (Excel for Mac): read as line ends".to_string());
             }
             let named = stream.take_sep_line();
+            stream.skip_lines(dialect.skip_lines.unwrap_or(0))?;
             let sep = match dialect.separator.as_deref() {
                 None | Some("auto") if named.is_some() => {
                     let s = named.expect("named");
@@ -2287,6 +2288,29 @@ impl CsvStream {
         let sep = *line.strip_prefix("sep=").filter(|s| s.len() == 1)?.as_bytes().first()?;
         text.replace_range(..end, "");
         Some(sep)
+    }
+
+    /// Blanks the first `n` lines (a title above the header), so that lines keep the
+    /// file's numbers; they must be in the first block.
+    fn skip_lines(&mut self, n: usize) -> Result<()> {
+        let Some((text, last)) = self.first.as_mut() else { return Ok(()) };
+        let mut at = 0;
+        for _ in 0..n {
+            match text[at..].find('\n') {
+                Some(i) => {
+                    text.replace_range(at..at + i, "");
+                    at += 1;
+                }
+                None if *last => {
+                    text.truncate(at);
+                    break;
+                }
+                None => {
+                    bail!("[csv] skip_lines = {n}: the lines to skip run past the file's first {BLOCK_BYTES} bytes")
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The first block's text, and whether it is the whole file (empty once parsing

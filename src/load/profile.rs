@@ -62,6 +62,9 @@ pub struct CsvDialect {
     /// the file is valid UTF-8, else Windows-1252.
     pub encoding: Option<String>,
     pub quote: Option<char>,
+    /// Lines above the header to pass over (a title, a date, a blank line: reports
+    /// exported from BI tools). Lines keep the file's numbers in messages.
+    pub skip_lines: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -197,6 +200,7 @@ impl Profile {
         self.csv.decimal_comma |= o.csv.decimal_comma;
         self.csv.encoding = o.csv.encoding.or(self.csv.encoding);
         self.csv.quote = o.csv.quote.or(self.csv.quote);
+        self.csv.skip_lines = o.csv.skip_lines.or(self.csv.skip_lines);
         self.null_values = o.null_values.or(self.null_values);
         self.booleans = o.booleans.or(self.booleans);
         self.timezone = o.timezone.or(self.timezone);
