@@ -282,6 +282,15 @@ pub fn format_of(path: &Path) -> Result<Format> {
         "json" => Format::Json,
         "ndjson" | "jsonl" => Format::Ndjson,
         "parquet" | "pq" => Format::Parquet,
+        // A workbook: saved as CSV from the spreadsheet, it is read.
+        "xlsx" | "xlsm" | "xls" | "ods" | "numbers" => bail!(
+            "`{}`: a spreadsheet workbook (`.{ext}`) is not read: save the sheet as \"CSV UTF-8\" (or \"Unicode text\") and point the input at that file",
+            path.display()
+        ),
+        "gz" | "zip" | "bz2" | "xz" | "zst" | "7z" => bail!(
+            "`{}`: a compressed file (`.{ext}`) is not read: uncompress it and point the input at the file inside",
+            path.display()
+        ),
         _ => bail!(
             "`{}`: cannot tell the format from the extension `.{ext}`: expected .csv, .tsv, .json (an array of objects), .ndjson, .jsonl or .parquet",
             path.display()
