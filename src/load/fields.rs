@@ -261,7 +261,10 @@ impl Fields {
                 // starts with a separator.
                 if b[pos] == sep {
                     let end = memchr::memchr(b'\n', &b[pos..]).map_or(b.len(), |i| pos + i);
-                    if b[pos..end].iter().all(|c| *c == sep || *c == b'\r') {
+                    // As the shape check sees it: line-end CRs aside, separators only.
+                    let line = &b[pos..end];
+                    let kept = line.len() - line.iter().rev().take_while(|c| **c == b'\r').count();
+                    if line[..kept].iter().all(|c| *c == sep) {
                         seen.lines += 1;
                         pos = end + 1;
                         continue;
