@@ -1165,7 +1165,7 @@ fn validate_text(metas: &[&load::SourceMeta]) -> String {
         let unmapped: Vec<String> = all
             .iter()
             .map(|c| c.name)
-            .filter(|c| !m.mapped_columns.iter().any(|x| x.split(' ').next() == Some(*c)))
+            .filter(|c| !load::maps(&m.mapped_columns, c))
             .map(|c| match m.unmatched.iter().find(|u| u.column == c) {
                 Some(load::Unmatched { source, like: Some(like), .. }) => {
                     format!("{c} (no column `{source}`; the file has `{like}`)")

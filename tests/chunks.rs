@@ -201,8 +201,8 @@ fn contents(t: &csreport::load::Source) -> (Values, Vec<(&str, u64, u64)>) {
 }
 
 /// Excel's "Unicode text" is UTF-16 with a byte-order mark (and usually CRLF): read as
-/// its UTF-8 twin is, across blocks whose ends fall between the two bytes of a code unit
-/// and inside a surrogate pair, little- and big-endian, whatever encoding is configured.
+/// its UTF-8 twin is, across blocks (the first one's end inside a surrogate pair),
+/// little- and big-endian, whatever encoding is configured.
 #[test]
 fn utf16_with_a_byte_order_mark_is_read_across_blocks() {
     let (csv, n) = write_csv(2.3, |r, f, _| {
@@ -213,7 +213,22 @@ fn utf16_with_a_byte_order_mark_is_read_across_blocks() {
             f[3] = "fax".into();
         }
     });
-    let csv = csv.replace('\n', "\r\n");
+    let mut csv = csv.replace('\n', "\r\n");
+    // The first block holds the mark and this many code units: the last emoji before its
+    // end is moved (letters before it, in the UTF-8 twin too) to straddle it.
+    let boundary = (BLOCK_BYTES - 2) / 2;
+    let (mut units, mut emoji) = (0, None);
+    for (i, c) in csv.char_indices() {
+        if units >= boundary {
+            break;
+        }
+        if c == '😀' {
+            emoji = Some((i, units));
+        }
+        units += c.len_utf16();
+    }
+    let (at, unit) = emoji.expect("an emoji in the first block");
+    csv.insert_str(at, &"a".repeat(boundary - 1 - unit));
     let dir = tempfile::tempdir().unwrap();
     let utf8 = load(dir.path(), csv.as_bytes(), None).unwrap().tickets.unwrap();
     assert_eq!(utf8.frame.height(), n);
@@ -221,6 +236,8 @@ fn utf16_with_a_byte_order_mark_is_read_across_blocks() {
     let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(units.iter().flat_map(|u| u.to_le_bytes())).collect();
     let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(units.iter().flat_map(|u| u.to_be_bytes())).collect();
     assert!(le.len() > 4 * BLOCK_BYTES, "past four blocks");
+    let split = u16::from_le_bytes([le[BLOCK_BYTES - 2], le[BLOCK_BYTES - 1]]);
+    assert!((0xD800..0xDC00).contains(&split), "the first block ends inside a surrogate pair: {split:#x}");
     let latin = "extends = \"canonical\"\n[csv]\nencoding = \"windows-1252\"\n";
     for (bytes, profile) in [(&le, None), (&be, None), (&le, Some(latin))] {
         let t = load(dir.path(), bytes, profile).unwrap().tickets.unwrap();

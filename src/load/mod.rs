@@ -79,12 +79,17 @@ pub struct Unmatched {
     pub like: Option<String>,
 }
 
+/// Whether `mapped` (`SourceMeta::mapped_columns`: `created_at ← …`) fills `column`.
+pub fn maps(mapped: &[String], column: &str) -> bool {
+    mapped.iter().any(|m| m.split(' ').next() == Some(column))
+}
+
 /// The canonical columns of `source` that `mapped` lacks because a column `profile`
 /// names for them is not among the file's `columns`.
 fn unmatched(source: &str, profile: &Profile, mapped: &[String], columns: &[String]) -> Vec<Unmatched> {
     let (all, _) = schema::columns(source);
     all.iter()
-        .filter(|c| !mapped.iter().any(|m| m.split(' ').next() == Some(c.name)))
+        .filter(|c| !maps(mapped, c.name))
         .filter_map(|c| {
             let missing = profile.named_sources(c.name).into_iter().find(|s| !columns.contains(s))?;
             Some(Unmatched { column: c.name.to_string(), like: spelled_like(&missing, columns), source: missing })
@@ -1577,64 +1582,50 @@ fn expected(kind: Kind) -> String {
 /// does not name (the most common). The value itself is not repeated: the finding's
 /// first value shows it, redacted, and this text is not.
 fn expected_of(kind: Kind, first: Option<&(usize, String)>, column: &str, source: &str) -> String {
-    let one_column = source.strip_prefix('`').and_then(|s| s.strip_suffix('`')).is_some();
-    let src = source.trim_matches('`').replace('"', "\\\"");
-    // A duration written as a clock (`0:05:23`, `12:03`): the unit that reads it.
-    if let (Kind::Number, Some((_, v)), true) = (kind, first, one_column) {
-        let parts: Vec<&str> = v.trim().split(':').collect();
-        let clock = (2..=3).contains(&parts.len())
-            && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()));
-        if clock && column.ends_with("_seconds") {
-            return format!(
-                "{}; the first reads as hours, minutes and seconds: in the profile, [durations] {column} = {{ column = \"{src}\", unit = \"hms\" }}",
-                expected(kind)
-            );
-        }
-    }
-    // A score given as words ("Very satisfied"): they can be mapped to numbers.
-    if let (Kind::Number, Some((_, v)), true) = (kind, first, one_column) {
-        if column.ends_with("score") && v.chars().any(char::is_alphabetic) {
-            return format!(
-                "{}: map the export's words to numbers in the profile's [values.{column}] (\"Very satisfied\" = \"5\")",
-                expected(kind)
-            );
-        }
-    }
-    // Yes and no in other words ("Oui", "x").
-    if let (Kind::Bool, Some(_), true) = (kind, first, one_column) {
-        return format!(
-            "{}: name the export's words in the profile's [booleans] (true = [\"Oui\"], false = [\"Non\"])",
-            expected(kind)
-        );
-    }
-    // Epoch seconds or milliseconds (10 or 13 digits: 2001 to 2286).
-    if let (Kind::Timestamp, Some((_, v)), true) = (kind, first, one_column) {
-        let v = v.trim();
-        let epoch = match v.len() {
-            10 => "seconds",
-            13 => "milliseconds",
-            _ => "",
-        };
-        if !epoch.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-            return format!(
-                "{}; the first reads as {epoch} since 1970: in the profile, [datetimes] {column} = {{ column = \"{src}\", epoch = \"{epoch}\" }}",
-                expected(kind)
-            );
-        }
-    }
-    let formats = match (kind, first, one_column) {
-        (Kind::Timestamp | Kind::Date, Some((_, v)), true) => parse::formats_that_read(v, kind == Kind::Timestamp),
-        _ => Vec::new(),
+    let read = |how: String| format!("{}{how}", expected(kind));
+    // Only for a column read as it is from one source column (`Name`), with a bad value.
+    let (Some((_, v)), Some(src)) = (first, source.strip_prefix('`').and_then(|s| s.strip_suffix('`'))) else {
+        return expected(kind);
     };
-    match formats.as_slice() {
-        [] => expected(kind),
-        [f, rest @ ..] => {
-            let or: String = rest.iter().map(|r| format!(" (or \"{r}\")")).collect();
-            format!(
-                "{}; the first reads with the format \"{f}\"{or}: in the profile, [datetimes] {column} = {{ column = \"{src}\", format = \"{f}\" }}",
-                expected(kind)
-            )
+    let (v, src) = (v.trim(), src.replace('"', "\\\""));
+    // Two or three groups of up to three digits: `0:05:23`, `12:03`.
+    let clock = || {
+        let parts: Vec<&str> = v.split(':').collect();
+        (2..=3).contains(&parts.len())
+            && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    match kind {
+        // A duration written as a clock: the unit that reads it.
+        Kind::Number if column.ends_with("_seconds") && clock() => {
+            read(format!(
+                "; the first reads as hours, minutes and seconds: in the profile, [durations] {column} = {{ column = \"{src}\", unit = \"hms\" }}"
+            ))
         }
+        // A score given as words ("Very satisfied"): they can be mapped to numbers.
+        Kind::Number if column.ends_with("score") && v.chars().any(char::is_alphabetic) => read(format!(
+            ": map the export's words to numbers in the profile's [values.{column}] (\"Very satisfied\" = \"5\")"
+        )),
+        // Yes and no in other words ("Oui", "x").
+        Kind::Bool => read(
+            ": name the export's words in the profile's [booleans] (true = [\"Oui\"], false = [\"Non\"])".to_string(),
+        ),
+        // Epoch seconds or milliseconds (10 or 13 digits: 2001 to 2286).
+        Kind::Timestamp if matches!(v.len(), 10 | 13) && v.bytes().all(|b| b.is_ascii_digit()) => {
+            let epoch = if v.len() == 10 { "seconds" } else { "milliseconds" };
+            read(format!(
+                "; the first reads as {epoch} since 1970: in the profile, [datetimes] {column} = {{ column = \"{src}\", epoch = \"{epoch}\" }}"
+            ))
+        }
+        Kind::Timestamp | Kind::Date => match parse::formats_that_read(v, kind == Kind::Timestamp).as_slice() {
+            [] => expected(kind),
+            [f, rest @ ..] => {
+                let or: String = rest.iter().map(|r| format!(" (or \"{r}\")")).collect();
+                read(format!(
+                    "; the first reads with the format \"{f}\"{or}: in the profile, [datetimes] {column} = {{ column = \"{src}\", format = \"{f}\" }}"
+                ))
+            }
+        },
+        _ => expected(kind),
     }
 }
 
@@ -2295,7 +2286,7 @@ impl CsvStream {
         let end = text.find('\n').unwrap_or(text.len());
         let line = text[..end].trim_end_matches('\r');
         let sep = *line.strip_prefix("sep=").filter(|s| s.len() == 1)?.as_bytes().first()?;
-        text.replace_range(..end, "");
+        self.skip_lines(1).ok()?;
         Some(sep)
     }
 

@@ -230,25 +230,20 @@ pub fn formats_that_read(value: &str, with_time: bool) -> Vec<&'static str> {
     const DATES: [&str; 8] =
         ["%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d %b %Y", "%b %d %Y", "%b %d, %Y"];
     const TIMES: [&str; 4] = [" %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p"];
-    static FORMATS: std::sync::OnceLock<Vec<(&'static str, bool)>> = std::sync::OnceLock::new();
+    static FORMATS: std::sync::OnceLock<Vec<(String, bool)>> = std::sync::OnceLock::new();
     let formats = FORMATS.get_or_init(|| {
-        let mut out: Vec<(&'static str, bool)> = DATES.iter().map(|d| (*d, false)).collect();
-        for d in DATES {
-            for t in TIMES {
-                out.push((Box::leak(format!("{d}{t}").into_boxed_str()), true));
-            }
-        }
-        out
+        let dates = DATES.iter().map(|d| (d.to_string(), false));
+        dates.chain(DATES.iter().flat_map(|d| TIMES.iter().map(move |t| (format!("{d}{t}"), true)))).collect()
     });
     let v = value.trim();
     formats
         .iter()
+        .filter(|(_, timed)| with_time || !timed)
         .filter(|(f, timed)| match timed {
             true => chrono::NaiveDateTime::parse_from_str(v, f).is_ok(),
             false => NaiveDate::parse_from_str(v, f).is_ok(),
         })
-        .filter(|(_, timed)| with_time || !timed)
-        .map(|(f, _)| *f)
+        .map(|(f, _)| f.as_str())
         .collect()
 }
 
