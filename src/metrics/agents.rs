@@ -1,7 +1,8 @@
 //! Agents and teams: per-agent and per-team KPIs with the minimum-n flag, workload
 //! balance, utilization and occupancy from agent_time, and cost per contact.
 
-use super::{duration_exprs, duration_value, grouped, num, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
+use super::groups::{grouped, Agg};
+use super::{duration_value, num, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
 use crate::load::Loaded;
 use anyhow::Result;
 use polars::prelude::*;
@@ -25,15 +26,15 @@ struct PerAgent {
 
 /// The workload's handle time over an agent's tickets solved in the period (beside their
 /// count, "solved", which the agents' table has too).
-fn workload_handle_expr(t: &crate::load::Source, ctx: &Ctx) -> Option<Expr> {
-    let handle = num("handle_seconds").fill_null(lit(0.0)).filter(ctx.within("solved_at"));
-    t.has("handle_seconds").then(|| handle.sum().alias("handle"))
+fn workload_handle(t: &crate::load::Source, ctx: &Ctx) -> Option<Agg> {
+    let handle = num("handle_seconds").fill_null(lit(0.0));
+    t.has("handle_seconds").then(|| Agg::sum("handle", handle, ctx.within("solved_at")))
 }
 
 /// The handle time of the answered calls (an agent's, for the workload; all of them,
 /// for the computed handling time).
-fn answered_handle_expr(ctx: &Ctx) -> Expr {
-    col("handle_s").filter(ctx.call_masks().answered).sum().alias("h")
+fn answered_handle(ctx: &Ctx) -> Agg {
+    Agg::sum("h", col("handle_s"), ctx.call_masks().answered)
 }
 
 /// Per `key` (agent or team): the KPIs of METRICS.md's "per agent / team" row; per
@@ -47,29 +48,29 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<(Option<Breakd
         any = true;
         let created = ctx.within("created_at");
         let solved = if t.has("solved_at") { ctx.within("solved_at") } else { lit(false) };
-        let mut e = vec![solved.clone().sum().alias("solved")];
+        let mut e = vec![Agg::count("solved", solved.clone())];
         if t.has("frt_s") {
-            e.extend(duration_exprs("frt", col("frt_s"), created.clone()));
+            e.push(Agg::duration("frt", col("frt_s"), created.clone()));
         }
         if let Some((den, num)) = super::tickets::fcr_masks(t, solved.clone(), ctx.cfg.metrics.fcr_variant) {
-            e.push(den.sum().alias("fcr_n"));
-            e.push(num.sum().alias("fcr"));
+            e.push(Agg::count("fcr_n", den));
+            e.push(Agg::count("fcr", num));
         }
         if t.has("escalated") {
             let den = created.clone().and(col("escalated").is_not_null());
-            e.push(den.clone().sum().alias("esc_n"));
-            e.push(den.and(col("escalated")).sum().alias("esc"));
+            e.push(Agg::count("esc_n", den.clone()));
+            e.push(Agg::count("esc", den.and(col("escalated"))));
         }
         if t.has("reopens") {
             let den = solved.clone().and(col("reopens").is_not_null());
-            e.push(den.clone().sum().alias("reo_n"));
-            e.push(den.and(num("reopens").gt_eq(lit(1.0))).sum().alias("reo"));
+            e.push(Agg::count("reo_n", den.clone()));
+            e.push(Agg::count("reo", den.and(num("reopens").gt_eq(lit(1.0)))));
         }
         let for_workload = key == "agent" && t.has("solved_at");
         if for_workload {
-            e.extend(workload_handle_expr(t, ctx));
+            e.extend(workload_handle(t, ctx));
         }
-        let groups = grouped(&t.frame, col(key), e)?;
+        let groups = grouped(&t.frame, key, e)?;
         for (k, r) in &groups {
             let v = rows.entry(k.clone()).or_default();
             v.push(MetricValue::count("tickets_solved", r.n("solved")));
@@ -95,15 +96,15 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<(Option<Breakd
     if let Some(c) = data.calls.as_ref().filter(|c| c.has(key)) {
         any = true;
         let m = ctx.call_masks();
-        let mut e = vec![m.answered.clone().sum().alias("answered")];
+        let mut e = vec![Agg::count("answered", m.answered.clone())];
         let for_workload = key == "agent" && c.has("handle_s");
         if c.has("handle_s") {
-            e.extend(duration_exprs("aht", col("handle_s"), m.answered.clone().and(col("talk_seconds").is_not_null())));
+            e.push(Agg::duration("aht", col("handle_s"), m.answered.clone().and(col("talk_seconds").is_not_null())));
         }
         if for_workload {
-            e.push(answered_handle_expr(ctx));
+            e.push(answered_handle(ctx));
         }
-        let groups = grouped(&c.frame, col(key), e)?;
+        let groups = grouped(&c.frame, key, e)?;
         for (k, r) in &groups {
             let v = rows.entry(k.clone()).or_default();
             v.push(MetricValue::count("calls_answered", r.n("answered")));
@@ -123,8 +124,8 @@ fn table(data: &Loaded, ctx: &Ctx, key: &str, min: u64) -> Result<(Option<Breakd
             .and(col("score").gt_eq(lit(sv.csat_min)))
             .and(col("score").lt_eq(lit(sv.csat_max)));
         let e =
-            vec![ok.clone().sum().alias("n"), ok.and(col("score").gt_eq(lit(sv.csat_positive_min))).sum().alias("pos")];
-        for (k, r) in grouped(&s.frame, col(key), e)? {
+            vec![Agg::count("n", ok.clone()), Agg::count("pos", ok.and(col("score").gt_eq(lit(sv.csat_positive_min))))];
+        for (k, r) in grouped(&s.frame, key, e)? {
             if r.n("n") > 0.0 {
                 rows.entry(k).or_default().push(low_n(MetricValue::ratio("csat", r.n("pos"), r.n("n"), 100.0), min));
             }
@@ -149,8 +150,8 @@ fn workload(data: &Loaded, ctx: &Ctx, pre: PerAgent) -> Result<Option<(Breakdown
     let groups = match pre.tickets {
         Some(groups) => groups,
         None => {
-            let solved = ctx.within("solved_at").sum().alias("solved");
-            grouped(&t.frame, col("agent"), [solved].into_iter().chain(workload_handle_expr(t, ctx)).collect())?
+            let solved = Agg::count("solved", ctx.within("solved_at"));
+            grouped(&t.frame, "agent", [solved].into_iter().chain(workload_handle(t, ctx)).collect())?
         }
     };
     let mut per: BTreeMap<String, (f64, f64, Option<String>)> = BTreeMap::new();
@@ -183,7 +184,7 @@ fn workload(data: &Loaded, ctx: &Ctx, pre: PerAgent) -> Result<Option<(Breakdown
     if let Some(c) = data.calls.as_ref().filter(|c| c.has("agent") && c.has("handle_s")) {
         let groups = match pre.calls {
             Some(groups) => groups,
-            None => grouped(&c.frame, col("agent"), vec![answered_handle_expr(ctx)])?,
+            None => grouped(&c.frame, "agent", vec![answered_handle(ctx)])?,
         };
         for (k, r) in groups {
             if let Some(e) = per.get_mut(&k) {
@@ -288,7 +289,8 @@ fn utilization(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
 fn computed_handling(data: &Loaded, ctx: &Ctx) -> Result<f64> {
     let mut total = 0.0;
     if let Some(c) = data.calls.as_ref().filter(|c| c.has("handle_s")) {
-        total += Row::query(&c.frame, vec![answered_handle_expr(ctx)])?.n("h");
+        let e = col("handle_s").filter(ctx.call_masks().answered).sum().alias("h");
+        total += Row::query(&c.frame, vec![e])?.n("h");
     }
     if let Some(t) = data.tickets.as_ref().filter(|t| t.has("handle_seconds") && t.has("solved_at")) {
         let e = num("handle_seconds").filter(ctx.within("solved_at")).sum().alias("h");

@@ -4,6 +4,7 @@
 mod agents;
 mod calls;
 pub mod catalog;
+mod groups;
 pub(crate) use calls::masks as calls_masks;
 pub mod prepare;
 mod surveys;
@@ -443,17 +444,31 @@ pub(crate) fn attach_samples(frame: &DataFrame, out: &mut [MetricValue], specs: 
     Ok(())
 }
 
-/// Runs one lazy query that yields a single row, and reads its columns as f64.
-pub(crate) struct Row(DataFrame);
+/// Named values: one lazy query's single row (`query`), or a group's (`groups`).
+pub(crate) struct Row(Vec<(String, Option<f64>)>);
 
 impl Row {
     pub fn query(frame: &DataFrame, exprs: Vec<Expr>) -> Result<Row> {
         let exprs: Vec<Expr> = exprs.into_iter().map(|e| e.cast(DataType::Float64)).collect();
-        Ok(Row(frame.clone().lazy().select(exprs).collect()?))
+        Row::from_frame(&frame.clone().lazy().select(exprs).collect()?)
     }
 
+    /// The first row of a frame of 8-byte floats.
+    fn from_frame(df: &DataFrame) -> Result<Row> {
+        let mut values = Vec::with_capacity(df.width());
+        for c in df.columns() {
+            values.push((c.name().to_string(), c.f64()?.get(0)));
+        }
+        Ok(Row(values))
+    }
+
+    fn from_values(values: Vec<(String, Option<f64>)>) -> Row {
+        Row(values)
+    }
+
+    /// The value named (None where there is none, or it is not finite).
     pub fn get(&self, name: &str) -> Option<f64> {
-        self.0.column(name).ok()?.f64().ok()?.get(0).filter(|v| v.is_finite())
+        self.0.iter().find(|(n, _)| n == name)?.1.filter(|v| v.is_finite())
     }
 
     pub fn n(&self, name: &str) -> f64 {
@@ -506,25 +521,6 @@ fn created_or_solved(frame: &DataFrame, w: &Window) -> Result<BooleanChunked> {
     let (c, s) = (created.downcast_as_array(), solved.as_ref().map(|s| s.downcast_as_array()));
     let inside = |v: i64| v >= w.start && v < w.end;
     Ok((0..c.len()).map(|i| c.get(i).is_some_and(inside) || s.is_some_and(|s| s.get(i).is_some_and(inside))).collect())
-}
-
-/// Per group of `key`: the `exprs` (cast to f64) among all rows; keys in byte order.
-pub(crate) fn grouped(frame: &DataFrame, key: Expr, exprs: Vec<Expr>) -> Result<Vec<(String, Row)>> {
-    let exprs: Vec<Expr> = exprs.into_iter().map(|e| e.cast(DataType::Float64)).collect();
-    let df = frame.clone().lazy().group_by([key.alias("key")]).agg(exprs).collect()?;
-    let df = df.sort(["key"], SortMultipleOptions::default())?;
-    let keys: Vec<String> = df
-        .column("key")?
-        .cast(&DataType::String)?
-        .str()?
-        .iter()
-        .map(|k| k.unwrap_or(crate::drivers::UNSET).to_string())
-        .collect();
-    let mut out = Vec::with_capacity(keys.len());
-    for (i, k) in keys.into_iter().enumerate() {
-        out.push((k, Row(df.slice(i as i64, 1))));
-    }
-    Ok(out)
 }
 
 /// Median, mean, p90 and count of `values` (seconds) among rows where `keep` holds,

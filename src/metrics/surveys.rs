@@ -1,7 +1,8 @@
 //! Customer metrics: CSAT, NPS, CES, the survey response rate, and CSAT/CES per
 //! channel and per reason.
 
-use super::{grouped, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
+use super::groups::{grouped, Agg};
+use super::{Breakdown, BreakdownRow, Ctx, MetricValue, Row};
 use crate::load::{Loaded, Source};
 use anyhow::{bail, Result};
 use polars::prelude::*;
@@ -142,15 +143,12 @@ fn per_group(s: &Source, ctx: &Ctx, id: &str, dim: &str, kind: &str) -> Result<B
     }
     let (exprs, csat) = if kind == "csat" {
         let (_, ok, pos) = csat_masks(s, ctx);
-        (vec![ok.sum().alias("n"), pos.sum().alias("pos")], true)
+        (vec![Agg::count("n", ok), Agg::count("pos", pos)], true)
     } else {
         let (_, ok, agree) = ces_masks(ctx);
-        (
-            vec![ok.clone().sum().alias("n"), col("score").filter(ok).mean().alias("mean"), agree.sum().alias("agree")],
-            false,
-        )
+        (vec![Agg::count("n", ok.clone()), Agg::mean("mean", col("score"), ok), Agg::count("agree", agree)], false)
     };
-    let rows = grouped(&s.frame, col(dim), exprs)?
+    let rows = grouped(&s.frame, dim, exprs)?
         .into_iter()
         .filter(|(_, r)| r.n("n") > 0.0)
         .map(|(k, r)| {

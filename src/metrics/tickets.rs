@@ -1,7 +1,8 @@
 //! Ticket metrics: volume and backlog, responsiveness and resolution (calendar and
 //! business time), SLA per priority, and quality (FCR, reopens, escalations).
 
-use super::{duration_value, grouped, num, period_duration_exprs, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
+use super::groups::{grouped, Agg};
+use super::{duration_value, num, period_duration_exprs, Breakdown, BreakdownRow, Ctx, MetricValue, Row};
 use crate::config::{Clock, FcrVariant};
 use crate::load::Source;
 use anyhow::Result;
@@ -323,7 +324,7 @@ fn channel_mix(t: &Source, ctx: &Ctx, total: f64) -> Result<Breakdown> {
         return Ok(Breakdown::not_available("channel_mix", "channel", vec!["tickets.channel".into()]));
     }
     let created = ctx.within("created_at");
-    let rows = grouped(&t.frame, col("channel"), vec![created.sum().alias("n")])?
+    let rows = grouped(&t.frame, "channel", vec![Agg::count("n", created)])?
         .into_iter()
         .filter(|(_, r)| r.n("n") > 0.0)
         .map(|(k, r)| BreakdownRow {
@@ -365,11 +366,11 @@ fn sla_by_priority(t: &Source, _ctx: &Ctx, fr: Option<(Expr, Expr)>, res: Option
     let mut exprs = Vec::new();
     for (name, m) in [("fr", &fr), ("res", &res)] {
         if let Some((considered, met)) = m {
-            exprs.push(considered.clone().sum().alias(format!("{name}_n")));
-            exprs.push(met.clone().sum().alias(format!("{name}_met")));
+            exprs.push(Agg::count(&format!("{name}_n"), considered.clone()));
+            exprs.push(Agg::count(&format!("{name}_met"), met.clone()));
         }
     }
-    let rows = grouped(&t.frame, col("priority"), exprs)?
+    let rows = grouped(&t.frame, "priority", exprs)?
         .into_iter()
         .filter(|(_, r)| r.n("fr_n") + r.n("res_n") > 0.0)
         .map(|(k, r)| {
