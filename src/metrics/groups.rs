@@ -13,7 +13,7 @@
 //! key is not a category column, or a value column is not 8-byte floats (for which
 //! polars' rounding differs), the same aggregates go through polars' group-by.
 
-use super::{duration_exprs, linear_quantile, Row};
+use super::{duration_exprs, linear_quantile_with, Row};
 use anyhow::Result;
 use polars::prelude::*;
 use polars_arrow::array::Array;
@@ -184,30 +184,34 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
     let most = codes.max().map_or(0, |m| m as usize + 1);
     let mut slot_of: Vec<u32> = vec![u32::MAX; most + 1];
     let mut first_rows: Vec<usize> = Vec::new();
-    let group: Vec<u32> = codes
-        .iter()
-        .enumerate()
-        .map(|(row, c)| {
-            let s = c.map_or(most, |c| c as usize);
+    let mut group: Vec<u32> = Vec::with_capacity(codes.len());
+    for arr in codes.downcast_iter() {
+        for (i, &c) in arr.values().iter().enumerate() {
+            // A null's slot holds some code: its validity is looked at only then.
+            let s = if arr.validity().is_some_and(|v| !v.get_bit(i)) { most } else { c as usize };
             if slot_of[s] == u32::MAX {
                 slot_of[s] = first_rows.len() as u32;
-                first_rows.push(row);
+                first_rows.push(group.len());
             }
-            slot_of[s]
-        })
-        .collect();
+            group.push(slot_of[s]);
+        }
+    }
     let n_groups = first_rows.len();
     let mut accs: Vec<Vec<Acc>> = vec![vec![Acc::default(); n_groups]; aggs.len()];
     for (i, a) in aggs.iter().enumerate() {
         let mask = masks[i].downcast_iter().next().expect("rechunked");
+        // The rows the mask keeps (true, not null), from its bits.
+        let kept = match mask.validity() {
+            Some(valid) => mask.values() & valid,
+            None => mask.values().clone(),
+        };
         let accs = &mut accs[i];
-        let kept = (0..group.len()).filter(|&r| mask.is_valid(r) && mask.value(r));
         match (a, &values[i]) {
-            (Agg::Count(..), _) | (_, None) => kept.for_each(|r| accs[group[r] as usize].count += 1),
+            (Agg::Count(..), _) | (_, None) => kept.true_idx_iter().for_each(|r| accs[group[r] as usize].count += 1),
             (_, Some(v)) => {
                 let v = v.downcast_iter().next().expect("rechunked");
                 let duration = matches!(a, Agg::Duration(..));
-                for r in kept {
+                for r in kept.true_idx_iter() {
                     let acc = &mut accs[group[r] as usize];
                     let x = v.is_valid(r).then(|| v.value(r));
                     // What polars' filter keeps: every row the mask keeps, or for a
@@ -246,12 +250,11 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
                 Agg::Sum(name, ..) => row.push((name.clone(), Some(acc.sum()))),
                 Agg::Mean(name, ..) => row.push((name.clone(), mean)),
                 Agg::Duration(prefix, ..) => {
-                    acc.values.sort_unstable_by(f64::total_cmp);
                     row.push((format!("{prefix}_mean"), mean));
                     row.push((format!("{prefix}_n"), Some(acc.count as f64)));
                     row.push((format!("{prefix}_neg"), Some(acc.negative as f64)));
-                    row.push((format!("{prefix}_median"), linear_quantile(&acc.values, 0.5)));
-                    row.push((format!("{prefix}_p90"), linear_quantile(&acc.values, 0.9)));
+                    row.push((format!("{prefix}_median"), selected_quantile(&mut acc.values, 0.5)));
+                    row.push((format!("{prefix}_p90"), selected_quantile(&mut acc.values, 0.9)));
                 }
             }
         }
@@ -259,6 +262,18 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
         out.push((name, Row::from_values(row)));
     }
     Ok(out)
+}
+
+/// `linear_quantile` of `values` in any order, which it reorders: the value at the
+/// lower place selected (`select_nth_unstable`), the next one the least of those above
+/// it, without sorting them all.
+fn selected_quantile(values: &mut [f64], q: f64) -> Option<f64> {
+    linear_quantile_with(values.len(), q, |low, high| {
+        let (_, lower, above) = values.select_nth_unstable_by(low, f64::total_cmp);
+        let lower = *lower;
+        let upper = if high > low { above.iter().copied().min_by(f64::total_cmp).unwrap_or(lower) } else { lower };
+        (lower, upper)
+    })
 }
 
 #[cfg(test)]
@@ -327,6 +342,22 @@ mod tests {
         );
         assert_eq!((fast[1].0.as_str(), fast[1].1.get("n"), fast[1].1.get("d_n")), ("b", Some(1.0), Some(0.0)));
         assert_eq!(fast[2].1.get("s").map(f64::to_bits), Some((-0.0f64).to_bits()));
+    }
+
+    #[test]
+    fn a_quantile_selected_is_the_one_of_the_sorted_values() {
+        let mut rng = Rng(7);
+        for n in [0usize, 1, 2, 3, 10, 11, 101, 1000] {
+            for _ in 0..20 {
+                let mut v: Vec<f64> = (0..n).map(|_| rng.below(50) as f64 / 3.0).collect();
+                let mut sorted = v.clone();
+                sorted.sort_unstable_by(f64::total_cmp);
+                for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+                    let want = super::super::linear_quantile(&sorted, q).map(f64::to_bits);
+                    assert_eq!(selected_quantile(&mut v, q).map(f64::to_bits), want, "n {n} q {q}");
+                }
+            }
+        }
     }
 
     #[test]

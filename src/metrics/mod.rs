@@ -563,14 +563,20 @@ fn duration_exprs_but_quantiles(prefix: &str, values: Expr, keep: Expr) -> Vec<E
 /// between the values at floor and ceil of (n − 1)·q, in proportion), so that a median or
 /// p90 read from a sorted sample is the one the query would have given, to the bit.
 pub(crate) fn linear_quantile(sorted: &[f64], q: f64) -> Option<f64> {
-    match sorted.len() {
+    linear_quantile_with(sorted.len(), q, |low, high| (sorted[low], sorted[high]))
+}
+
+/// `linear_quantile` of `n` values, of which `pick(low, high)` gives the values at the
+/// places `low` and `high` (`high` is `low` or `low + 1`) in ascending order.
+pub(crate) fn linear_quantile_with(n: usize, q: f64, pick: impl FnOnce(usize, usize) -> (f64, f64)) -> Option<f64> {
+    match n {
         0 => None,
-        1 => Some(sorted[0]),
+        1 => Some(pick(0, 0).0),
         n => {
             let float_idx = (n as f64 - 1.0) * q;
             let idx = (float_idx as usize).clamp(0, n - 1);
-            let top = float_idx.ceil() as usize;
-            let (lower, upper) = (sorted[idx], sorted[top.min(n - 1)]);
+            let top = (float_idx.ceil() as usize).min(n - 1);
+            let (lower, upper) = pick(idx, top);
             Some(if idx == top || lower == upper { lower } else { (float_idx - idx as f64) * (upper - lower) + lower })
         }
     }
