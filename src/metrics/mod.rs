@@ -422,13 +422,77 @@ pub fn compute_with(
 
 /// The non-negative values of `values` where `keep` holds, in ascending order: a
 /// duration metric's sample. (Sorted once here, on the period's thread: the test that
-/// compares it with the previous and the year-ago period's walks sorted samples.)
+/// compares it with the previous and the year-ago period's walks sorted samples.) The
+/// mask and the values are read as columns, the values kept taken from the mask's set
+/// bits, and sorted by `sort_ascending` (W1: 24 samples, 3.8 million values).
 pub(crate) fn sample(frame: &DataFrame, values: Expr, keep: Expr) -> Result<std::sync::Arc<Sample>> {
-    let ok = keep.and(values.clone().is_not_null()).and(values.clone().gt_eq(lit(0.0)));
-    let df = frame.clone().lazy().select([values.filter(ok).cast(DataType::Float64).alias("v")]).collect()?;
-    let mut v: Vec<f64> = df.column("v")?.f64()?.iter().flatten().collect();
-    v.sort_unstable_by(f64::total_cmp);
+    let df = frame.clone().lazy().select([keep.alias("k"), values.cast(DataType::Float64).alias("v")]).collect()?;
+    // A literal comes as one row: of the frame's height.
+    let column = |name: &str| -> Result<Series> {
+        let c = df.column(name)?;
+        let c = if c.len() == 1 && frame.height() != 1 { c.new_from_index(0, frame.height()) } else { c.clone() };
+        Ok(c.as_materialized_series().rechunk())
+    };
+    let (keep, values) = (column("k")?, column("v")?);
+    let (keep, values) = (keep.bool()?.downcast_iter().next(), values.f64()?.downcast_iter().next());
+    let mut v = Vec::new();
+    if let (Some(keep), Some(values)) = (keep, values) {
+        use polars_arrow::array::Array;
+        let kept = match keep.validity() {
+            Some(valid) => keep.values() & valid,
+            None => keep.values().clone(),
+        };
+        v.reserve(kept.set_bits());
+        for r in kept.true_idx_iter() {
+            if values.is_valid(r) && values.value(r) >= 0.0 {
+                v.push(values.value(r));
+            }
+        }
+    }
+    sort_ascending(&mut v);
     Ok(std::sync::Arc::new(Sample::new(v)))
+}
+
+/// Sorts floats in `f64::total_cmp`'s order (the same result as `sort_unstable_by` with
+/// it), by the radix of their bits: one pass counts each byte's values, then one pass
+/// per byte that is not the same in every value. Durations in whole seconds share their
+/// low bytes, so a sample of them is sorted in four or five passes (W1's 24 samples:
+/// 64-72 ms of sorting by comparison).
+pub(crate) fn sort_ascending(values: &mut Vec<f64>) {
+    const SIGN: u64 = 1 << 63;
+    // total_cmp's key (an involution), moved to unsigned order.
+    let key = |b: u64| (b ^ ((((b as i64) >> 63) as u64) >> 1)) ^ SIGN;
+    if values.len() < 256 {
+        values.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    let mut keys: Vec<u64> = std::mem::take(values).into_iter().map(|v| key(v.to_bits())).collect();
+    let mut counts = vec![[0usize; 256]; 8];
+    for k in &keys {
+        for (byte, c) in counts.iter_mut().enumerate() {
+            c[((k >> (8 * byte)) & 0xff) as usize] += 1;
+        }
+    }
+    let mut spare = vec![0u64; keys.len()];
+    for (byte, c) in counts.iter().enumerate() {
+        if c.contains(&keys.len()) {
+            continue;
+        }
+        let mut at = [0usize; 256];
+        let mut sum = 0;
+        for (a, n) in at.iter_mut().zip(c) {
+            *a = sum;
+            sum += n;
+        }
+        for k in &keys {
+            let d = ((k >> (8 * byte)) & 0xff) as usize;
+            spare[at[d]] = *k;
+            at[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut spare);
+    }
+    // The key back to the float's bits: the same involution, after the sign's move.
+    *values = keys.into_iter().map(|k| f64::from_bits(key(k ^ SIGN) ^ SIGN)).collect();
 }
 
 /// Attach samples to the duration metrics of `out` named in `specs` (id, values, keep),
@@ -629,6 +693,46 @@ pub(crate) fn mean_value(id: &str, row: &Row, prefix: &str) -> MetricValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_ascending_is_total_cmp_order() {
+        let mut rng = crate::test_rng::Rng(11);
+        let specials = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            5e-324,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        for n in [0usize, 3, 255, 256, 1000, 70_000] {
+            for kind in 0..3 {
+                let mut v: Vec<f64> = (0..n)
+                    .map(|i| match kind {
+                        // whole seconds, as durations mostly are
+                        0 => rng.below(1_000_000) as f64,
+                        // fractions of both signs
+                        1 => (rng.below(2_000_000) as f64 - 1_000_000.0) / 7.0,
+                        // the edges of the order, among others
+                        _ => specials.get(i % 20).copied().unwrap_or(rng.below(100) as f64 * 1.5),
+                    })
+                    .collect();
+                let mut want = v.clone();
+                want.sort_unstable_by(f64::total_cmp);
+                sort_ascending(&mut v);
+                assert_eq!(
+                    v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    want.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    "n {n} kind {kind}"
+                );
+            }
+        }
+    }
 
     /// A sample is held in 4 bytes a value only when every value survives it, and
     /// gives back the values it was made from either way.
