@@ -201,10 +201,8 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     progress.stage("charts");
     let staging = deliver::Staging::begin(&out_dir)?;
     let workload = sets.get(&plan.period).breakdowns.iter().find(|b| b.id == "workload" && b.needs.is_empty());
-    let daily = (
-        metrics::volume::daily(&data, &plan.config, &plan.period)?,
-        metrics::volume::daily(&data, &plan.config, &plan.previous)?,
-    );
+    let daily_of = |p: &period::Period| sets.get(p).daily.clone().expect("a compared period's daily counts");
+    let daily = (daily_of(&plan.period), daily_of(&plan.previous));
     let chart_data = ChartInputs { comparisons: &comparisons, drivers: &drivers, workload, sets: &sets, daily };
     let (charts, sparklines) = charts_stage(&staging.charts_dir(), &plan, &chart_data, &fmt)?;
     let hashes = hashing.finish();

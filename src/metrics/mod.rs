@@ -195,6 +195,10 @@ pub struct MetricSet {
     pub period: String,
     pub metrics: Vec<MetricValue>,
     pub breakdowns: Vec<Breakdown>,
+    /// Tickets created and inbound calls offered on each local day, for the daily
+    /// volume chart (made with the breakdowns). Not serialised.
+    #[serde(skip)]
+    pub daily: Option<Vec<(f64, f64)>>,
 }
 
 impl MetricSet {
@@ -401,6 +405,7 @@ pub fn compute_with(
     if let Some(b) = ctx.breakdowns.then(|| volume::weekday_hour(data, &ctx)).transpose()?.flatten() {
         breakdowns.insert(b.id.clone(), b);
     }
+    let daily = ctx.breakdowns.then(|| volume::daily(data, &ctx, tz)).transpose()?;
     let (solved, answered) = (found.get("tickets_solved").cloned(), found.get("calls_answered").cloned());
     let (m, b) = agents::compute(data, &ctx, solved.as_ref(), answered.as_ref())?;
     put(&mut found, m);
@@ -417,7 +422,7 @@ pub fn compute_with(
                 .push(breakdowns.remove(def.id).unwrap_or_else(|| Breakdown::not_available(def.id, "", needs()))),
         }
     }
-    Ok(MetricSet { period: period.to_string(), metrics, breakdowns: out_breakdowns })
+    Ok(MetricSet { period: period.to_string(), metrics, breakdowns: out_breakdowns, daily })
 }
 
 /// The non-negative values of `values` where `keep` holds, in ascending order: a

@@ -92,10 +92,13 @@ pub(crate) fn weekday_hour(data: &Loaded, ctx: &Ctx) -> Result<Option<Breakdown>
     Ok(Some(Breakdown { id: "contacts_by_weekday_hour".into(), dimension: "weekday_hour".into(), rows, needs: vec![] }))
 }
 
-/// Tickets created and inbound calls offered on each local day of `period`, for the
-/// chart that sets the period's days against the previous period's.
-pub fn daily(data: &Loaded, cfg: &crate::config::Config, period: &crate::period::Period) -> Result<Vec<(f64, f64)>> {
-    let tz = cfg.timezone()?;
+/// Tickets created and inbound calls offered on each local day of the period, for the
+/// chart that sets the period's days against the previous period's: counted on the
+/// period's rows and masks (`data` is the period's, `windowed`), on its thread, rather
+/// than by filtering every ticket and call again after the periods (W1: 25 ms on one
+/// core).
+pub(crate) fn daily(data: &Loaded, ctx: &Ctx, tz: chrono_tz::Tz) -> Result<Vec<(f64, f64)>> {
+    let period = ctx.period;
     let days: Vec<chrono::NaiveDate> = period.start.iter_days().take_while(|d| *d < period.end).collect();
     // Local midnights as UTC ms: day i is [bounds[i], bounds[i + 1]).
     let bounds: Vec<i64> = days
@@ -103,7 +106,6 @@ pub fn daily(data: &Loaded, cfg: &crate::config::Config, period: &crate::period:
         .chain(std::iter::once(&period.end))
         .map(|d| crate::period::local_midnight(*d, tz).timestamp_millis())
         .collect();
-    let window = super::Window { start: bounds[0], end: *bounds.last().expect("a period has days") };
     let count = |frame: &DataFrame, column: &str, filter: Expr| -> Result<Vec<f64>> {
         let mut out = vec![0.0; days.len()];
         let df = frame.clone().lazy().filter(filter).select([col(column)]).collect()?;
@@ -116,15 +118,11 @@ pub fn daily(data: &Loaded, cfg: &crate::config::Config, period: &crate::period:
         Ok(out)
     };
     let tickets = match &data.tickets {
-        Some(t) => count(&t.frame, "created_at", window.contains("created_at"))?,
+        Some(t) => count(&t.frame, "created_at", ctx.within("created_at"))?,
         None => vec![0.0; days.len()],
     };
     let calls = match &data.calls {
-        Some(c) => count(
-            &c.frame,
-            "offered_at",
-            super::calls_masks(c, super::Window { start: window.start, end: window.end }, &cfg.calls).offered,
-        )?,
+        Some(c) => count(&c.frame, "offered_at", ctx.call_masks().offered)?,
         None => vec![0.0; days.len()],
     };
     Ok(tickets.into_iter().zip(calls).collect())
