@@ -580,10 +580,16 @@ fn code_columns(src: &mut Source) -> Result<()> {
             continue;
         }
         let (words, _) = crate::load::schema::vocabulary(column).expect("a coded column has a vocabulary");
+        // Each row's code, NONE where there is none; the validity from those (not an
+        // Option a row: 10-15 ms over W1's three million rows, on one core).
+        const NONE: i8 = -1;
         let codes = crate::labels::per_row(src.frame.column(column)?, |v| {
-            v.and_then(|v| words.iter().position(|w| *w == v)).map(code)
+            v.and_then(|v| words.iter().position(|w| *w == v)).map_or(NONE, code)
         })?;
-        add(&mut src.frame, Int8Chunked::from_iter(codes).with_name(format!("__{column}").into()).into_series())?;
+        let valid: polars_arrow::bitmap::Bitmap = codes.iter().map(|c| *c != NONE).collect();
+        let valid = (valid.unset_bits() > 0).then_some(valid);
+        let name = format!("__{column}");
+        add(&mut src.frame, Int8Chunked::from_vec_validity(name.into(), codes, valid).into_series())?;
     }
     Ok(())
 }
