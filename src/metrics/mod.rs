@@ -578,18 +578,29 @@ fn in_window(frame: &DataFrame, time: &str, w: &Window) -> Result<DataFrame> {
     })
 }
 
-/// The tickets created or solved in `w`, as a mask: one loop over the two timestamp
-/// columns rather than four polars comparisons, each a bitmap over every ticket, for
-/// every period. It keeps what `w.contains("created_at") | w.contains("solved_at")`
-/// keeps (a missing time makes its part not true).
+/// The tickets created or solved in `w`, as a mask: the two timestamp columns' values
+/// compared a slice at a time into bitmaps, each ANDed with its column's validity and
+/// the two ORed, rather than four polars comparisons over every ticket for every period
+/// (or a loop reading each row's two Options: 33-41 ms over W1's nine windows). It
+/// keeps what `w.contains("created_at") | w.contains("solved_at")` keeps (a missing
+/// time makes its part not true).
 fn created_or_solved(frame: &DataFrame, w: &Window) -> Result<BooleanChunked> {
-    let array = |name: &str| -> Result<Int64Chunked> { Ok(frame.column(name)?.i64()?.rechunk().into_owned()) };
-    let created = array("created_at")?;
-    let solved = frame.get_column_names().iter().any(|c| c.as_str() == "solved_at").then(|| array("solved_at"));
-    let solved = solved.transpose()?;
-    let (c, s) = (created.downcast_as_array(), solved.as_ref().map(|s| s.downcast_as_array()));
-    let inside = |v: i64| v >= w.start && v < w.end;
-    Ok((0..c.len()).map(|i| c.get(i).is_some_and(inside) || s.is_some_and(|s| s.get(i).is_some_and(inside))).collect())
+    use polars_arrow::bitmap::Bitmap;
+    let inside = |name: &str| -> Result<Bitmap> {
+        let times = frame.column(name)?.i64()?.rechunk();
+        let arr = times.downcast_as_array();
+        let mask = Bitmap::from_trusted_len_iter(arr.values().iter().map(|v| *v >= w.start && *v < w.end));
+        Ok(match arr.validity() {
+            Some(valid) => &mask & valid,
+            None => mask,
+        })
+    };
+    let mut mask = inside("created_at")?;
+    if frame.get_column_names().iter().any(|c| c.as_str() == "solved_at") {
+        mask = &mask | &inside("solved_at")?;
+    }
+    let mask = polars_arrow::array::BooleanArray::new(ArrowDataType::Boolean, mask, None);
+    Ok(BooleanChunked::with_chunk("mask".into(), mask))
 }
 
 /// Median, mean, p90 and count of `values` (seconds) among rows where `keep` holds,

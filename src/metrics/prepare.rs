@@ -630,29 +630,36 @@ fn ticket_columns(t: &mut Source, tz: Tz, hours: Option<&WeekHours>, as_of: Opti
     let time = |name: &str| if t.has(name) { times(&t.frame, name).map(Some) } else { Ok(None) };
     let (created, responded, solved) = (times(&t.frame, "created_at")?, time("first_response_at")?, time("solved_at")?);
     // Calendar seconds from creation to `to(row)` (null where either is missing), as
-    // the expression `(to - created).cast(f64) / 1000` computes them, in one pass.
-    let calendar = |name: &str, to: &dyn Fn(usize) -> i64| -> Series {
-        let mut out = MutablePrimitiveArray::<f64>::with_capacity(created.len());
-        out.extend_trusted_len(created.iter().enumerate().map(|(i, &a)| {
+    // the expression `(to - created).cast(f64) / 1000` computes them, in one pass: the
+    // values and the validity written side by side (not an Option a row, through a
+    // dynamic call: 51-56 ms over W1's nine windows with the times' copies).
+    fn calendar(name: &str, created: &[i64], to: impl Fn(usize) -> i64) -> Series {
+        let mut values = Vec::with_capacity(created.len());
+        let mut valid = polars_arrow::bitmap::MutableBitmap::with_capacity(created.len());
+        for (i, &a) in created.iter().enumerate() {
             let b = to(i);
-            (a != NO_TIME && b != NO_TIME).then(|| (b - a) as f64 / 1000.0)
-        }));
-        Float64Chunked::with_chunk(name.into(), out.into()).into_series()
-    };
+            let known = a != NO_TIME && b != NO_TIME;
+            values.push(if known { (b - a) as f64 / 1000.0 } else { 0.0 });
+            valid.push(known);
+        }
+        let valid: polars_arrow::bitmap::Bitmap = valid.into();
+        let valid = (valid.unset_bits() > 0).then_some(valid);
+        Float64Chunked::from_vec_validity(name.into(), values, valid).into_series()
+    }
     let mut columns = Vec::new();
     if let Some(r) = &responded {
-        columns.push(calendar("frt_s", &|i| r[i]));
+        columns.push(calendar("frt_s", &created, |i| r[i]));
     }
     if let Some(s) = &solved {
-        columns.push(calendar("res_s", &|i| s[i]));
+        columns.push(calendar("res_s", &created, |i| s[i]));
         // The first resolution, else the solve.
         columns.push(match &time("first_resolved_at")? {
-            Some(f) => calendar("first_res_s", &|i| if f[i] != NO_TIME { f[i] } else { s[i] }),
-            None => calendar("first_res_s", &|i| s[i]),
+            Some(f) => calendar("first_res_s", &created, |i| if f[i] != NO_TIME { f[i] } else { s[i] }),
+            None => calendar("first_res_s", &created, |i| s[i]),
         });
     }
     if let Some(as_of) = as_of {
-        columns.push(calendar("age_asof_s", &|_| as_of));
+        columns.push(calendar("age_asof_s", &created, |_| as_of));
     }
     for c in columns {
         add(&mut t.frame, c)?;
