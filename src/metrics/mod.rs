@@ -873,20 +873,33 @@ mod tests {
             .with_column(coalesce(&[col("solved_at"), col("closed_at")]).alias("done_at"))
             .collect()
             .unwrap();
-        let age = lit(w.end) - col("created_at");
-        let mut exprs = vec![
-            tickets::open_at(w.start).sum().cast(DataType::Float64).alias("start"),
-            tickets::open_at(w.end).sum().cast(DataType::Float64).alias("end"),
-        ];
-        for (k, lo, hi) in tickets::AGE_BUCKETS {
-            let open = tickets::open_at(w.end).and(age.clone().gt_eq(lit(lo))).and(age.clone().lt(lit(hi)));
-            exprs.push(open.sum().cast(DataType::Float64).alias(k));
-        }
-        let row = frame.clone().lazy().select(exprs).collect().unwrap();
-        let get = |k: &str| row.column(k).unwrap().f64().unwrap().get(0).unwrap();
-        let by_age: Vec<f64> = tickets::AGE_BUCKETS.iter().map(|(k, _, _)| get(k)).collect();
-        assert_eq!((b.start, b.end, b.by_age.to_vec()), (get("start"), get("end"), by_age));
+        let expected = |frame: &DataFrame| {
+            let age = lit(w.end) - col("created_at");
+            let mut exprs = vec![
+                tickets::open_at(w.start).sum().cast(DataType::Float64).alias("start"),
+                tickets::open_at(w.end).sum().cast(DataType::Float64).alias("end"),
+            ];
+            for (k, lo, hi) in tickets::AGE_BUCKETS {
+                let open = tickets::open_at(w.end).and(age.clone().gt_eq(lit(lo))).and(age.clone().lt(lit(hi)));
+                exprs.push(open.sum().cast(DataType::Float64).alias(k));
+            }
+            let row = frame.clone().lazy().select(exprs).collect().unwrap();
+            let get = |k: &str| row.column(k).unwrap().f64().unwrap().get(0).unwrap();
+            let by_age: Vec<f64> = tickets::AGE_BUCKETS.iter().map(|(k, _, _)| get(k)).collect();
+            (get("start"), get("end"), by_age)
+        };
+        assert_eq!((b.start, b.end, b.by_age.to_vec()), expected(&frame));
         assert!(b.start > 0.0 && b.end > b.start && b.by_age.iter().all(|n| *n > 0.0), "{b:?}");
+        // In creation order with no time missing, the loop stops at the period's end.
+        let sorted = frame
+            .clone()
+            .lazy()
+            .filter(col("created_at").is_not_null())
+            .sort(["created_at"], SortMultipleOptions::default().with_maintain_order(true))
+            .collect()
+            .unwrap();
+        let b = tickets::Backlog::count(&sorted, &w).unwrap().expect("solved_at is there");
+        assert_eq!((b.start, b.end, b.by_age.to_vec()), expected(&sorted));
         let neither = frame.drop_many(["solved_at", "closed_at"]);
         assert_eq!(tickets::Backlog::count(&neither, &w).unwrap(), None);
         // Either one alone is the done time.

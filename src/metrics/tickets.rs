@@ -51,7 +51,15 @@ impl Backlog {
         let (s, d) = (solved.as_ref().map(|s| s.downcast_as_array()), closed.as_ref().map(|d| d.downcast_as_array()));
         let open = |c: i64, d: Option<i64>, x: i64| c < x && d.is_none_or(|d| d >= x);
         let mut b = Backlog { start: 0.0, end: 0.0, by_age: [0.0; 4] };
-        for i in 0..c.len() {
+        // A ticket created at the period's end or later is open at neither instant: in
+        // tickets in creation order (exports mostly are), the loop stops at the first.
+        let values = c.values().as_slice();
+        let last = if created.null_count() == 0 && values.is_sorted() {
+            values.partition_point(|v| *v < w.end)
+        } else {
+            values.len()
+        };
+        for i in 0..last {
             let Some(ci) = c.get(i) else { continue };
             let di = s.and_then(|s| s.get(i)).or_else(|| d.and_then(|d| d.get(i)));
             if open(ci, di, w.start) {
