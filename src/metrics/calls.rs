@@ -60,11 +60,11 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
         let within = num("wait_seconds").lt_eq(lit(cfg.service_level_seconds));
         e.push(m.answered.clone().and(within.clone()).sum().alias("answered_in_t"));
         e.push(m.abandoned.clone().and(within).sum().alias("abandoned_in_t"));
-        e.extend(period_duration_exprs(ctx, "asa", num("wait_seconds"), m.answered.clone()));
+        e.extend(period_duration_exprs("asa", num("wait_seconds"), m.answered.clone()));
     }
     if c.has("handle_s") {
         let talked = m.answered.clone().and(col("talk_seconds").is_not_null());
-        e.extend(period_duration_exprs(ctx, "aht", col("handle_s"), talked.clone()));
+        e.extend(period_duration_exprs("aht", col("handle_s"), talked.clone()));
         e.push(num("talk_seconds").filter(talked.clone()).mean().alias("aht_talk"));
         for part in ["hold", "acw"] {
             if c.has(&format!("{part}_seconds")) {
@@ -79,7 +79,7 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
         }
     }
     if c.has("acw_seconds") {
-        e.extend(period_duration_exprs(ctx, "acw", num("acw_seconds"), m.answered.clone()));
+        e.extend(period_duration_exprs("acw", num("acw_seconds"), m.answered.clone()));
     }
     if c.has("repeat_call") {
         let den = m.answered.clone().and(col("repeat_call").is_not_null());
@@ -141,19 +141,17 @@ pub fn compute(c: &Source, ctx: &Ctx) -> Result<Vec<MetricValue>> {
         na("aht", "talk_seconds")
     });
     out.push(if c.has("acw_seconds") { mean_value("acw", &row, "acw") } else { na("acw", "acw_seconds") });
-    if ctx.keep_samples {
-        let mut specs = Vec::new();
-        if has_wait {
-            specs.push(("asa", num("wait_seconds"), m.answered.clone()));
-        }
-        if c.has("handle_s") {
-            specs.push(("aht", col("handle_s"), m.answered.clone().and(col("talk_seconds").is_not_null())));
-        }
-        if c.has("acw_seconds") {
-            specs.push(("acw", num("acw_seconds"), m.answered.clone()));
-        }
-        super::attach_samples(&c.frame, &mut out, specs)?;
+    let mut specs = Vec::new();
+    if has_wait {
+        specs.push(("asa", num("wait_seconds"), m.answered.clone()));
     }
+    if c.has("handle_s") {
+        specs.push(("aht", col("handle_s"), m.answered.clone().and(col("talk_seconds").is_not_null())));
+    }
+    if c.has("acw_seconds") {
+        specs.push(("acw", num("acw_seconds"), m.answered.clone()));
+    }
+    super::attach_quantiles(&c.frame, &mut out, specs, ctx.keep_samples)?;
     out.push(if c.has("repeat_call") {
         MetricValue::ratio("repeat_call_rate", n("rep"), n("rep_n"), 100.0)
     } else {

@@ -267,7 +267,7 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
 /// `linear_quantile` of `values` in any order, which it reorders: the value at the
 /// lower place selected (`select_nth_unstable`), the next one the least of those above
 /// it, without sorting them all.
-fn selected_quantile(values: &mut [f64], q: f64) -> Option<f64> {
+pub(crate) fn selected_quantile(values: &mut [f64], q: f64) -> Option<f64> {
     linear_quantile_with(values.len(), q, |low, high| {
         let (_, lower, above) = values.select_nth_unstable_by(low, f64::total_cmp);
         let lower = *lower;

@@ -425,12 +425,11 @@ pub fn compute_with(
     Ok(MetricSet { period: period.to_string(), metrics, breakdowns: out_breakdowns, daily })
 }
 
-/// The non-negative values of `values` where `keep` holds, in ascending order: a
-/// duration metric's sample. (Sorted once here, on the period's thread: the test that
-/// compares it with the previous and the year-ago period's walks sorted samples.) The
-/// mask and the values are read as columns, the values kept taken from the mask's set
-/// bits, and sorted by `sort_ascending` (W1: 24 samples, 3.8 million values).
-pub(crate) fn sample(frame: &DataFrame, values: Expr, keep: Expr) -> Result<std::sync::Arc<Sample>> {
+/// The non-negative values of `values` where `keep` holds, in the rows' order: a
+/// duration metric's values, for its median and p90 and, in a compared period, its
+/// sample. The mask and the values are read as columns, and the values kept are taken
+/// from the mask's set bits.
+fn kept_values(frame: &DataFrame, values: Expr, keep: Expr) -> Result<Vec<f64>> {
     let df = frame.clone().lazy().select([keep.alias("k"), values.cast(DataType::Float64).alias("v")]).collect()?;
     // A literal comes as one row: of the frame's height.
     let column = |name: &str| -> Result<Series> {
@@ -454,8 +453,7 @@ pub(crate) fn sample(frame: &DataFrame, values: Expr, keep: Expr) -> Result<std:
             }
         }
     }
-    sort_ascending(&mut v);
-    Ok(std::sync::Arc::new(Sample::new(v)))
+    Ok(v)
 }
 
 /// Sorts floats in `f64::total_cmp`'s order (the same result as `sort_unstable_by` with
@@ -500,16 +498,38 @@ pub(crate) fn sort_ascending(values: &mut Vec<f64>) {
     *values = keys.into_iter().map(|k| f64::from_bits(key(k ^ SIGN) ^ SIGN)).collect();
 }
 
-/// Attach samples to the duration metrics of `out` named in `specs` (id, values, keep),
-/// and give those made without their median and p90 (`period_duration_exprs`) the
-/// sample's.
-pub(crate) fn attach_samples(frame: &DataFrame, out: &mut [MetricValue], specs: Vec<(&str, Expr, Expr)>) -> Result<()> {
-    for (id, values, keep) in specs {
-        if let Some(m) = out.iter_mut().find(|m| m.id == id && m.is_available()) {
-            m.sample = Some(sample(frame, values, keep)?);
+/// The median and p90 of the duration metrics of `out` named in `specs` (id, values,
+/// keep), made without them (`period_duration_exprs`), from their values: selected
+/// (`selected_quantile`), or, when `keep` (a compared period), read from the values
+/// sorted, which are kept as the metric's sample for the comparisons. Either is the
+/// median and p90 polars' quantile gives, to the bit.
+pub(crate) fn attach_quantiles(
+    frame: &DataFrame,
+    out: &mut [MetricValue],
+    specs: Vec<(&str, Expr, Expr)>,
+    keep: bool,
+) -> Result<()> {
+    for (id, values, keep_rows) in specs {
+        let Some(m) = out.iter_mut().find(|m| m.id == id && m.is_available()) else { continue };
+        let mut v = kept_values(frame, values, keep_rows)?;
+        let (median, p90) = if keep {
+            sort_ascending(&mut v);
+            let q = (linear_quantile(&v, 0.5), linear_quantile(&v, 0.9));
+            m.sample = Some(std::sync::Arc::new(Sample::new(v)));
+            q
+        } else {
+            (groups::selected_quantile(&mut v, 0.5), groups::selected_quantile(&mut v, 0.9))
+        };
+        if let Some(d) = m.distribution.as_mut().filter(|d| d.median.is_nan()) {
+            // The median is also the headline value of those whose headline is not the
+            // mean (`mean_value`).
+            d.median = median.unwrap_or(f64::NAN);
+            d.p90 = p90.unwrap_or(f64::NAN);
+            if m.value.is_none() {
+                m.value = median;
+            }
         }
     }
-    quantiles_from_sample(out);
     Ok(())
 }
 
@@ -618,15 +638,10 @@ fn sample_rows(values: Expr, keep: Expr) -> Expr {
     keep.and(values.clone().is_not_null()).and(values.gt_eq(lit(0.0)))
 }
 
-/// A period's `duration_exprs`: without the median and p90 when the period keeps its
-/// samples (`attach_samples` reads them from the sorted sample instead of polars
-/// selecting each from another copy of the values).
-pub(crate) fn period_duration_exprs(ctx: &Ctx, prefix: &str, values: Expr, keep: Expr) -> Vec<Expr> {
-    if ctx.keep_samples {
-        duration_exprs_but_quantiles(prefix, values, keep)
-    } else {
-        duration_exprs(prefix, values, keep)
-    }
+/// A period's `duration_exprs`, without the median and p90: `attach_quantiles` makes
+/// them from the values, instead of polars selecting each from another copy of them.
+pub(crate) fn period_duration_exprs(prefix: &str, values: Expr, keep: Expr) -> Vec<Expr> {
+    duration_exprs_but_quantiles(prefix, values, keep)
 }
 
 /// `duration_exprs` without the median and p90.
@@ -658,24 +673,6 @@ pub(crate) fn linear_quantile_with(n: usize, q: f64, pick: impl FnOnce(usize, us
             let top = (float_idx.ceil() as usize).min(n - 1);
             let (lower, upper) = pick(idx, top);
             Some(if idx == top || lower == upper { lower } else { (float_idx - idx as f64) * (upper - lower) + lower })
-        }
-    }
-}
-
-/// The median and p90 of each duration metric in `out` that has a sample and no median
-/// yet (see `period_duration_exprs`); the median is also the headline value of
-/// those whose headline is not the mean (`mean_value`).
-fn quantiles_from_sample(out: &mut [MetricValue]) {
-    for m in out.iter_mut() {
-        let (Some(sample), Some(d)) = (m.sample.as_ref(), m.distribution.as_mut()) else { continue };
-        if d.median.is_nan() {
-            let sample = sample.values();
-            let median = linear_quantile(&sample, 0.5);
-            d.median = median.unwrap_or(f64::NAN);
-            d.p90 = linear_quantile(&sample, 0.9).unwrap_or(f64::NAN);
-            if m.value.is_none() {
-                m.value = median;
-            }
         }
     }
 }

@@ -134,20 +134,20 @@ pub fn compute(t: &Source, ctx: &Ctx, backlog: Option<&Backlog>) -> Result<(Vec<
     let has = |c: &str| t.has(c);
     let mut e = vec![created.clone().sum().alias("created")];
     if has("first_response_at") {
-        e.extend(period_duration_exprs(ctx, "frt", col("frt_s"), created.clone()));
+        e.extend(period_duration_exprs("frt", col("frt_s"), created.clone()));
         let late = col("first_response_at").is_null().or(col("first_response_at").gt_eq(lit(w.end)));
         e.push(created.clone().and(late).sum().alias("no_response"));
     }
     if has("frt_bs") {
-        e.extend(period_duration_exprs(ctx, "frtb", col("frt_bs"), created.clone()));
+        e.extend(period_duration_exprs("frtb", col("frt_bs"), created.clone()));
     }
     if has("solved_at") {
         e.push(solved.clone().sum().alias("solved"));
-        e.extend(period_duration_exprs(ctx, "res", col("res_s"), solved.clone()));
-        e.extend(period_duration_exprs(ctx, "fres", col("first_res_s"), solved.clone()));
+        e.extend(period_duration_exprs("res", col("res_s"), solved.clone()));
+        e.extend(period_duration_exprs("fres", col("first_res_s"), solved.clone()));
     }
     if has("res_bs") {
-        e.extend(period_duration_exprs(ctx, "resb", col("res_bs"), solved.clone()));
+        e.extend(period_duration_exprs("resb", col("res_bs"), solved.clone()));
     }
     let fr_needs = sla_available(t, ctx, &ctx.cfg.sla.first_response, "first_response_at", "first_response");
     let res_needs = sla_available(t, ctx, &ctx.cfg.sla.resolution, "solved_at", "resolution");
@@ -251,21 +251,19 @@ pub fn compute(t: &Source, ctx: &Ctx, backlog: Option<&Backlog>) -> Result<(Vec<
         na("interactions_per_ticket", need("agent_replies"))
     });
 
-    if ctx.keep_samples {
-        let mut specs = Vec::new();
-        for (id, c, keep) in [
-            ("first_response_time", "frt_s", created.clone()),
-            ("first_response_time_business", "frt_bs", created.clone()),
-            ("resolution_time", "res_s", solved.clone()),
-            ("resolution_time_business", "res_bs", solved.clone()),
-            ("first_resolution_time", "first_res_s", solved.clone()),
-        ] {
-            if has(c) {
-                specs.push((id, col(c), keep));
-            }
+    let mut specs = Vec::new();
+    for (id, c, keep) in [
+        ("first_response_time", "frt_s", created.clone()),
+        ("first_response_time_business", "frt_bs", created.clone()),
+        ("resolution_time", "res_s", solved.clone()),
+        ("resolution_time_business", "res_bs", solved.clone()),
+        ("first_resolution_time", "first_res_s", solved.clone()),
+    ] {
+        if has(c) {
+            specs.push((id, col(c), keep));
         }
-        super::attach_samples(&t.frame, &mut out, specs)?;
     }
+    super::attach_quantiles(&t.frame, &mut out, specs, ctx.keep_samples)?;
     let mut breakdowns = vec![channel_mix(t, ctx, n("created"))?];
     if ctx.breakdowns {
         breakdowns.push(backlog_age(backlog));
