@@ -102,6 +102,29 @@ fn with_polars(frame: &DataFrame, key: &str, aggs: &[Agg]) -> Result<Vec<(String
     Ok(out)
 }
 
+/// `exprs` evaluated over the frame's rows in one query, each as one chunk of the
+/// frame's height (a literal, such as `lit(false)`, comes from polars as one row).
+pub(crate) fn columns_of(frame: &DataFrame, exprs: Vec<Expr>) -> Result<Vec<Series>> {
+    let df = frame.clone().lazy().select(exprs).collect()?;
+    let height = frame.height();
+    Ok(df
+        .columns()
+        .iter()
+        .map(|c| {
+            let c = if c.len() == 1 && height != 1 { c.new_from_index(0, height) } else { c.clone() };
+            c.as_materialized_series().rechunk()
+        })
+        .collect())
+}
+
+/// The rows a mask keeps (true, not null), as bits.
+pub(crate) fn kept_rows(mask: &polars_arrow::array::BooleanArray) -> polars_arrow::bitmap::Bitmap {
+    match mask.validity() {
+        Some(valid) => mask.values() & valid,
+        None => mask.values().clone(),
+    }
+}
+
 /// polars' compensated sum (`polars_utils::kahan_sum::KahanSum`), which its group-by
 /// sums and means use: the same additions in the same order give the same bits.
 #[derive(Default, Clone, Copy)]
@@ -154,24 +177,17 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
     for (i, a) in aggs.iter().enumerate() {
         let (mask, values) = a.inputs();
         exprs.push(mask.alias(format!("m{i}")));
-        if let Some(v) = values {
-            exprs.push(v.alias(format!("v{i}")));
-        }
+        exprs.extend(values.map(|v| v.alias(format!("v{i}"))));
     }
-    let inputs = frame.clone().lazy().select(exprs).collect()?;
-    // A column of the frame's height (a literal, such as `lit(false)`, comes as one row).
-    let input = |name: String| -> Result<Series> {
-        let c = inputs.column(&name)?;
-        let c = if c.len() == 1 && frame.height() != 1 { c.new_from_index(0, frame.height()) } else { c.clone() };
-        Ok(c.as_materialized_series().rechunk())
-    };
+    let mut inputs = columns_of(frame, exprs)?.into_iter();
+    let mut input = || inputs.next().ok_or_else(|| anyhow::anyhow!("a grouped query lost a column"));
     let mut masks = Vec::with_capacity(aggs.len());
     let mut values = Vec::with_capacity(aggs.len());
-    for (i, a) in aggs.iter().enumerate() {
-        masks.push(input(format!("m{i}"))?.bool()?.clone());
+    for a in aggs {
+        masks.push(input()?.bool()?.clone());
         values.push(match a.inputs().1 {
             Some(_) => {
-                let v = input(format!("v{i}"))?;
+                let v = input()?;
                 if v.dtype() != &DataType::Float64 {
                     return with_polars(frame, key.name(), aggs);
                 }
@@ -200,11 +216,7 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
     let mut accs: Vec<Vec<Acc>> = vec![vec![Acc::default(); n_groups]; aggs.len()];
     for (i, a) in aggs.iter().enumerate() {
         let mask = masks[i].downcast_iter().next().expect("rechunked");
-        // The rows the mask keeps (true, not null), from its bits.
-        let kept = match mask.validity() {
-            Some(valid) => mask.values() & valid,
-            None => mask.values().clone(),
-        };
+        let kept = kept_rows(mask);
         let accs = &mut accs[i];
         match (a, &values[i]) {
             (Agg::Count(..), _) | (_, None) => kept.true_idx_iter().for_each(|r| accs[group[r] as usize].count += 1),

@@ -430,22 +430,12 @@ pub fn compute_with(
 /// sample. The mask and the values are read as columns, and the values kept are taken
 /// from the mask's set bits.
 fn kept_values(frame: &DataFrame, values: Expr, keep: Expr) -> Result<Vec<f64>> {
-    let df = frame.clone().lazy().select([keep.alias("k"), values.cast(DataType::Float64).alias("v")]).collect()?;
-    // A literal comes as one row: of the frame's height.
-    let column = |name: &str| -> Result<Series> {
-        let c = df.column(name)?;
-        let c = if c.len() == 1 && frame.height() != 1 { c.new_from_index(0, frame.height()) } else { c.clone() };
-        Ok(c.as_materialized_series().rechunk())
-    };
-    let (keep, values) = (column("k")?, column("v")?);
-    let (keep, values) = (keep.bool()?.downcast_iter().next(), values.f64()?.downcast_iter().next());
+    let columns = groups::columns_of(frame, vec![keep.alias("k"), values.cast(DataType::Float64).alias("v")])?;
+    let (keep, values) = (columns[0].bool()?.downcast_iter().next(), columns[1].f64()?.downcast_iter().next());
     let mut v = Vec::new();
     if let (Some(keep), Some(values)) = (keep, values) {
         use polars_arrow::array::Array;
-        let kept = match keep.validity() {
-            Some(valid) => keep.values() & valid,
-            None => keep.values().clone(),
-        };
+        let kept = groups::kept_rows(keep);
         v.reserve(kept.set_bits());
         for r in kept.true_idx_iter() {
             if values.is_valid(r) && values.value(r) >= 0.0 {
