@@ -364,77 +364,97 @@ pub fn compute(
     let mut narrowed = crate::metrics::windowed(data, &span)?;
     crate::metrics::prepare::period_columns(&mut narrowed, cfg, None, true)?;
     let data = &narrowed;
-    let memo = Memo::default();
-    let all = rank(data, cfg, field, &d.sources, cur, prev, &memo)?;
-    let top_n = |r: &Ranking| r.rows.iter().take(d.top).cloned().collect::<Vec<_>>();
-    let only = |s: &str| -> Result<Vec<DriverRow>> {
-        if d.sources.iter().any(|x| x == s) {
-            Ok(top_n(&rank(data, cfg, field, &[s.to_string()], cur, prev, &memo)?))
-        } else {
-            Ok(vec![])
-        }
-    };
-    let emerging = all
-        .rows
-        .iter()
-        .filter(|r| r.delta_count > 0 && r.name != UNSET)
-        .max_by(|a, b| a.delta_count.cmp(&b.delta_count).then_with(|| b.name.cmp(&a.name)))
-        .cloned();
-    let new_drivers = all.rows.iter().filter(|r| r.is_new).map(|r| r.name.clone()).collect();
-    let by = |f: &str| -> Result<Option<Ranking>> {
-        match &data.tickets {
-            Some(t) if t.has(f) && f != field => {
-                Ok(Some(rank(data, cfg, f, &["tickets".to_string()], cur, prev, &memo)?))
+    // The rankings of the driver field, and its CSAT and CES heat maps (which need its
+    // top names), on this thread; the rankings by product and by location and the
+    // contacts heat map, which need neither, beside them. (The comparisons on the other
+    // core are done by then: the drivers were the compare stage's last 50 ms alone.)
+    std::thread::scope(|scope| -> Result<Drivers> {
+        let beside = scope.spawn(|| -> Result<_> {
+            let memo = Memo::default();
+            let by = |f: &str| -> Result<Option<Ranking>> {
+                match &data.tickets {
+                    Some(t) if t.has(f) && f != field => {
+                        Ok(Some(rank(data, cfg, f, &["tickets".to_string()], cur, prev, &memo)?))
+                    }
+                    _ => Ok(None),
+                }
+            };
+            Ok((by("product")?, by("location")?, contacts_heatmap(data, cfg, period, cur)?))
+        });
+        let memo = Memo::default();
+        let all = rank(data, cfg, field, &d.sources, cur, prev, &memo)?;
+        let top_n = |r: &Ranking| r.rows.iter().take(d.top).cloned().collect::<Vec<_>>();
+        let only = |s: &str| -> Result<Vec<DriverRow>> {
+            if d.sources.iter().any(|x| x == s) {
+                Ok(top_n(&rank(data, cfg, field, &[s.to_string()], cur, prev, &memo)?))
+            } else {
+                Ok(vec![])
             }
-            _ => Ok(None),
-        }
-    };
-    let top = top_n(&all);
-    let names: Vec<String> = top.iter().map(|r| r.name.clone()).collect();
-    let contacts_heatmap = {
-        let ctx = crate::metrics::Ctx {
-            cfg,
-            period,
-            window: cur,
-            days: period.days() as f64,
-            as_of: cur.end,
-            keep_samples: false,
-            breakdowns: true,
         };
-        crate::metrics::volume::weekday_hour(data, &ctx)?.map(|b| {
-            let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-            let cell =
-                |dname: &str, h: usize, i: usize| b.row(&format!("{dname} {h:02}")).and_then(|r| r.values[i].value);
-            HeatMap {
-                id: "contacts_by_weekday_hour".into(),
-                rows: days.iter().map(|s| s.to_string()).collect(),
-                columns: (0..24).map(|h| format!("{h:02}")).collect(),
-                values: days.iter().map(|dn| (0..24).map(|h| cell(dn, h, 2)).collect()).collect(),
-                n: days
-                    .iter()
-                    .map(|dn| {
-                        (0..24)
-                            .map(|h| (cell(dn, h, 0).unwrap_or(0.0) + cell(dn, h, 1).unwrap_or(0.0)) as u64)
-                            .collect()
-                    })
-                    .collect(),
-            }
+        let emerging = all
+            .rows
+            .iter()
+            .filter(|r| r.delta_count > 0 && r.name != UNSET)
+            .max_by(|a, b| a.delta_count.cmp(&b.delta_count).then_with(|| b.name.cmp(&a.name)))
+            .cloned();
+        let new_drivers = all.rows.iter().filter(|r| r.is_new).map(|r| r.name.clone()).collect();
+        let top = top_n(&all);
+        let names: Vec<String> = top.iter().map(|r| r.name.clone()).collect();
+        let (top_tickets, top_calls) = (only("tickets")?, only("calls")?);
+        let csat_heatmap = survey_heatmap(data, cfg, field, &names, "csat", cur)?;
+        let ces_heatmap = survey_heatmap(data, cfg, field, &names, "ces", cur)?;
+        let (by_product, by_location, contacts_heatmap) =
+            beside.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        Ok(Drivers {
+            field: field.to_string(),
+            total: all.total,
+            total_prev: all.total_prev,
+            distinct: all.rows.len(),
+            top_tickets,
+            top_calls,
+            emerging,
+            new_drivers,
+            by_product,
+            by_location,
+            csat_heatmap,
+            ces_heatmap,
+            contacts_heatmap,
+            top,
         })
-    };
-    Ok(Drivers {
-        field: field.to_string(),
-        total: all.total,
-        total_prev: all.total_prev,
-        distinct: all.rows.len(),
-        top_tickets: only("tickets")?,
-        top_calls: only("calls")?,
-        emerging,
-        new_drivers,
-        by_product: by("product")?,
-        by_location: by("location")?,
-        csat_heatmap: survey_heatmap(data, cfg, field, &names, "csat", cur)?,
-        ces_heatmap: survey_heatmap(data, cfg, field, &names, "ces", cur)?,
-        contacts_heatmap,
-        top,
     })
+}
+
+/// Contacts by local weekday × hour in the period (`cur`), as a heat map of the
+/// contacts a day, with the count behind each cell.
+fn contacts_heatmap(
+    data: &Loaded,
+    cfg: &Config,
+    period: &crate::period::Period,
+    cur: Window,
+) -> Result<Option<HeatMap>> {
+    let ctx = crate::metrics::Ctx {
+        cfg,
+        period,
+        window: cur,
+        days: period.days() as f64,
+        as_of: cur.end,
+        keep_samples: false,
+        breakdowns: true,
+    };
+    Ok(crate::metrics::volume::weekday_hour(data, &ctx)?.map(|b| {
+        let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let cell = |dname: &str, h: usize, i: usize| b.row(&format!("{dname} {h:02}")).and_then(|r| r.values[i].value);
+        HeatMap {
+            id: "contacts_by_weekday_hour".into(),
+            rows: days.iter().map(|s| s.to_string()).collect(),
+            columns: (0..24).map(|h| format!("{h:02}")).collect(),
+            values: days.iter().map(|dn| (0..24).map(|h| cell(dn, h, 2)).collect()).collect(),
+            n: days
+                .iter()
+                .map(|dn| {
+                    (0..24).map(|h| (cell(dn, h, 0).unwrap_or(0.0) + cell(dn, h, 1).unwrap_or(0.0)) as u64).collect()
+                })
+                .collect(),
+        }
+    }))
 }
