@@ -8,8 +8,9 @@
 //!
 //! Each aggregate gives what polars' group-by gave, to the bit (a test compares them on
 //! random values): counts are counts; sums and means are polars' compensated (Kahan)
-//! sums in row order, as its group-by makes them; medians and p90s are
-//! `linear_quantile` of the sorted values, as its `quantile(…, Linear)`. Where the
+//! sums in row order, as its group-by makes them; medians and p90s are the values
+//! `linear_quantile` reads from the sorted values (as polars' `quantile(…, Linear)`),
+//! selected without sorting them all (`selected_quantile`). Where the
 //! key is not a category column, or a value column is not 8-byte floats (for which
 //! polars' rounding differs), the same aggregates go through polars' group-by.
 
