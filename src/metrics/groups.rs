@@ -16,6 +16,7 @@
 
 use super::{duration_exprs, linear_quantile_with, Row};
 use anyhow::Result;
+use polars::polars_utils::kahan_sum::KahanSum;
 use polars::prelude::*;
 use polars_arrow::array::Array;
 
@@ -126,26 +127,6 @@ pub(crate) fn kept_rows(mask: &polars_arrow::array::BooleanArray) -> polars_arro
     }
 }
 
-/// polars' compensated sum (`polars_utils::kahan_sum::KahanSum`), which its group-by
-/// sums and means use: the same additions in the same order give the same bits.
-#[derive(Default, Clone, Copy)]
-struct Kahan {
-    sum: f64,
-    err: f64,
-}
-
-impl Kahan {
-    fn add(&mut self, v: f64) {
-        let y = v - self.err;
-        let new_sum = self.sum + y;
-        let new_err = (new_sum - self.sum) - y;
-        self.sum = new_sum;
-        if new_err.is_finite() {
-            self.err = new_err;
-        }
-    }
-}
-
 /// What one aggregate gathers for one group.
 #[derive(Default, Clone)]
 struct Acc {
@@ -154,7 +135,9 @@ struct Acc {
     /// Rows kept with a value (not negative, for a duration).
     count: u64,
     negative: u64,
-    sum: Kahan,
+    /// polars' own compensated sum, which its group-by sums and means use: the same
+    /// additions in the same order give the same bits.
+    sum: KahanSum<f64>,
     /// The last value kept: polars takes a group of one row's value as it is, not as
     /// a sum (the same but for −0).
     last: f64,
@@ -167,7 +150,7 @@ impl Acc {
         if self.kept == 1 && self.count == 1 {
             self.last
         } else {
-            self.sum.sum
+            self.sum.sum()
         }
     }
 }
@@ -186,15 +169,16 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
     let mut values = Vec::with_capacity(aggs.len());
     for a in aggs {
         masks.push(input()?.bool()?.clone());
-        values.push(match a.inputs().1 {
-            Some(_) => {
+        // Every aggregate but a count reads values.
+        values.push(match a {
+            Agg::Count(..) => None,
+            _ => {
                 let v = input()?;
                 if v.dtype() != &DataType::Float64 {
                     return with_polars(frame, key.name(), aggs);
                 }
                 Some(v.f64()?.clone())
             }
-            None => None,
         });
     }
     // Each row's group: groups numbered as their codes are first met, null last.
@@ -219,9 +203,9 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
         let mask = masks[i].downcast_iter().next().expect("rechunked");
         let kept = kept_rows(mask);
         let accs = &mut accs[i];
-        match (a, &values[i]) {
-            (Agg::Count(..), _) | (_, None) => kept.true_idx_iter().for_each(|r| accs[group[r] as usize].count += 1),
-            (_, Some(v)) => {
+        match &values[i] {
+            None => kept.true_idx_iter().for_each(|r| accs[group[r] as usize].count += 1),
+            Some(v) => {
                 let v = v.downcast_iter().next().expect("rechunked");
                 let duration = matches!(a, Agg::Duration(..));
                 for r in kept.true_idx_iter() {
@@ -234,7 +218,7 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
                         Some(x) if !duration || x >= 0.0 => {
                             acc.kept += 1;
                             acc.count += 1;
-                            acc.sum.add(x);
+                            acc.sum += x;
                             acc.last = x;
                             if duration {
                                 acc.values.push(x);
@@ -272,7 +256,7 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
             }
         }
         let name = names[g].clone().unwrap_or_else(|| crate::drivers::UNSET.to_string());
-        out.push((name, Row::from_values(row)));
+        out.push((name, Row(row)));
     }
     Ok(out)
 }
@@ -399,7 +383,7 @@ mod tests {
     }
 
     #[test]
-    fn another_key_type_or_value_type_goes_through_polars() {
+    fn a_text_key_or_4_byte_values_are_grouped_too() {
         let f = df!("key" => ["x", "y", "x"], "mask" => [true, true, false], "v" => [1.0f32, 2.0, 3.0]).unwrap();
         let out = grouped(&f, "key", vec![Agg::count("n", col("mask"))]).unwrap();
         assert_eq!(out.iter().map(|(k, r)| (k.as_str(), r.n("n"))).collect::<Vec<_>>(), [("x", 1.0), ("y", 1.0)]);

@@ -254,6 +254,12 @@ impl Window {
     pub fn contains(&self, column: &str) -> Expr {
         col(column).gt_eq(lit(self.start)).and(col(column).lt(lit(self.end)))
     }
+
+    /// Which of `times` are in the window, as bits (a slot of a null too: the caller
+    /// applies the validity).
+    fn bits(&self, times: &[i64]) -> polars_arrow::bitmap::Bitmap {
+        polars_arrow::bitmap::Bitmap::from_trusted_len_iter(times.iter().map(|v| *v >= self.start && *v < self.end))
+    }
 }
 
 /// What every family's computation receives.
@@ -346,9 +352,11 @@ fn window_mask(frame: &DataFrame, column: &str, w: &Window) -> Result<Series> {
     let chunks: Vec<polars_arrow::array::BooleanArray> = times
         .downcast_iter()
         .map(|arr| {
-            let values: polars_arrow::bitmap::Bitmap =
-                arr.values().iter().map(|v| *v >= w.start && *v < w.end).collect();
-            polars_arrow::array::BooleanArray::new(ArrowDataType::Boolean, values, arr.validity().cloned())
+            polars_arrow::array::BooleanArray::new(
+                ArrowDataType::Boolean,
+                w.bits(arr.values()),
+                arr.validity().cloned(),
+            )
         })
         .collect();
     Ok(BooleanChunked::from_chunk_iter(column.into(), chunks).into_series())
@@ -510,7 +518,7 @@ pub(crate) fn attach_quantiles(
         } else {
             (groups::selected_quantile(&mut v, 0.5), groups::selected_quantile(&mut v, 0.9))
         };
-        if let Some(d) = m.distribution.as_mut().filter(|d| d.median.is_nan()) {
+        if let Some(d) = m.distribution.as_mut() {
             // The median is also the headline value of those whose headline is not the
             // mean (`mean_value`).
             d.median = median.unwrap_or(f64::NAN);
@@ -539,10 +547,6 @@ impl Row {
             values.push((c.name().to_string(), c.f64()?.get(0)));
         }
         Ok(Row(values))
-    }
-
-    fn from_values(values: Vec<(String, Option<f64>)>) -> Row {
-        Row(values)
     }
 
     /// The value named (None where there is none, or it is not finite).
@@ -595,22 +599,18 @@ fn in_window(frame: &DataFrame, time: &str, w: &Window) -> Result<DataFrame> {
 /// keeps what `w.contains("created_at") | w.contains("solved_at")` keeps (a missing
 /// time makes its part not true).
 fn created_or_solved(frame: &DataFrame, w: &Window) -> Result<BooleanChunked> {
-    use polars_arrow::bitmap::Bitmap;
-    let inside = |name: &str| -> Result<Bitmap> {
+    use polars_arrow::array::BooleanArray;
+    let inside = |name: &str| -> Result<polars_arrow::bitmap::Bitmap> {
         let times = frame.column(name)?.i64()?.rechunk();
         let arr = times.downcast_as_array();
-        let mask = Bitmap::from_trusted_len_iter(arr.values().iter().map(|v| *v >= w.start && *v < w.end));
-        Ok(match arr.validity() {
-            Some(valid) => &mask & valid,
-            None => mask,
-        })
+        let mask = BooleanArray::new(ArrowDataType::Boolean, w.bits(arr.values()), arr.validity().cloned());
+        Ok(groups::kept_rows(&mask))
     };
     let mut mask = inside("created_at")?;
     if frame.get_column_names().iter().any(|c| c.as_str() == "solved_at") {
         mask = &mask | &inside("solved_at")?;
     }
-    let mask = polars_arrow::array::BooleanArray::new(ArrowDataType::Boolean, mask, None);
-    Ok(BooleanChunked::with_chunk("mask".into(), mask))
+    Ok(BooleanChunked::with_chunk("mask".into(), BooleanArray::new(ArrowDataType::Boolean, mask, None)))
 }
 
 /// Median, mean, p90 and count of `values` (seconds) among rows where `keep` holds,

@@ -11,6 +11,7 @@ use anyhow::{bail, Result};
 use chrono::TimeZone;
 use chrono_tz::Tz;
 use polars::prelude::*;
+use polars_arrow::bitmap::BitmapBuilder;
 
 /// Local weekday (0 = Monday) and hour of each timestamp, as the columns `weekday` and
 /// `hour` (written straight into them, in one pass: over millions of rows, vectors of
@@ -586,8 +587,7 @@ fn code_columns(src: &mut Source) -> Result<()> {
         let codes = crate::labels::per_row(src.frame.column(column)?, |v| {
             v.and_then(|v| words.iter().position(|w| *w == v)).map_or(NONE, code)
         })?;
-        let valid: polars_arrow::bitmap::Bitmap = codes.iter().map(|c| *c != NONE).collect();
-        let valid = (valid.unset_bits() > 0).then_some(valid);
+        let valid = BitmapBuilder::from_trusted_len_iter(codes.iter().map(|c| *c != NONE)).into_opt_validity();
         let name = format!("__{column}");
         add(&mut src.frame, Int8Chunked::from_vec_validity(name.into(), codes, valid).into_series())?;
     }
@@ -635,16 +635,14 @@ fn ticket_columns(t: &mut Source, tz: Tz, hours: Option<&WeekHours>, as_of: Opti
     // dynamic call: 51-56 ms over W1's nine windows with the times' copies).
     fn calendar(name: &str, created: &[i64], to: impl Fn(usize) -> i64) -> Series {
         let mut values = Vec::with_capacity(created.len());
-        let mut valid = polars_arrow::bitmap::MutableBitmap::with_capacity(created.len());
+        let mut valid = BitmapBuilder::with_capacity(created.len());
         for (i, &a) in created.iter().enumerate() {
             let b = to(i);
             let known = a != NO_TIME && b != NO_TIME;
             values.push(if known { (b - a) as f64 / 1000.0 } else { 0.0 });
             valid.push(known);
         }
-        let valid: polars_arrow::bitmap::Bitmap = valid.into();
-        let valid = (valid.unset_bits() > 0).then_some(valid);
-        Float64Chunked::from_vec_validity(name.into(), values, valid).into_series()
+        Float64Chunked::from_vec_validity(name.into(), values, valid.into_opt_validity()).into_series()
     }
     let mut columns = Vec::new();
     if let Some(r) = &responded {
