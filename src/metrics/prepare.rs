@@ -557,11 +557,21 @@ pub fn prepare(data: &mut Loaded, cfg: &Config) -> Result<()> {
     // tickets and calls, take it twice as long), instead of on one core after.
     // (Responses made from tickets' ratings are added later, so the link waits for
     // them when there are any.)
-    let early = repeat_contacts(data, cfg, |data: &Loaded| -> Result<_> {
-        match (&data.surveys, &data.tickets) {
-            (Some(s), Some(t)) if s.has("ticket_id") && !ratings_become_responses(t) => Ok(Some(linked(s, t)?)),
-            _ => Ok(None),
+    // So are the code columns, but the responses' where tickets' ratings will be added
+    // to them.
+    let ratings = data.tickets.as_ref().is_some_and(ratings_become_responses);
+    let (early, mut codes) = repeat_contacts(data, cfg, |data: &Loaded| -> Result<_> {
+        let link = match (&data.surveys, &data.tickets) {
+            (Some(s), Some(t)) if s.has("ticket_id") && !ratings => Some(linked(s, t)?),
+            _ => None,
+        };
+        let mut codes = Vec::new();
+        for src in [&data.tickets, &data.calls, &data.surveys].into_iter().flatten() {
+            if !(ratings && src.name == "surveys") {
+                codes.push((src.name, code_series(src)?));
+            }
         }
+        Ok((link, codes))
     })?;
     if cfg.sla.clock == Clock::Business && hours.is_none() {
         bail!("[sla] clock = \"business\" needs a [calendar]");
@@ -578,7 +588,14 @@ pub fn prepare(data: &mut Loaded, cfg: &Config) -> Result<()> {
         }
     }
     for src in [&mut data.tickets, &mut data.calls, &mut data.surveys].into_iter().flatten() {
-        code_columns(src)?;
+        match codes.iter().position(|(name, _)| *name == src.name) {
+            Some(at) => {
+                for s in codes.swap_remove(at).1 {
+                    add(&mut src.frame, s)?;
+                }
+            }
+            None => code_columns(src)?,
+        }
     }
     Ok(())
 }
@@ -588,6 +605,15 @@ pub fn prepare(data: &mut Loaded, cfg: &Config) -> Result<()> {
 /// nine periods over, is much cheaper than comparing strings (see super::code_is). One
 /// byte a row: the vocabularies are a few words (W1's calls: 2 MB instead of 8).
 fn code_columns(src: &mut Source) -> Result<()> {
+    for s in code_series(src)? {
+        add(&mut src.frame, s)?;
+    }
+    Ok(())
+}
+
+/// The code columns of `src` (`code_columns`), made but not added.
+fn code_series(src: &Source) -> Result<Vec<Series>> {
+    let mut out = Vec::new();
     for column in super::CODED {
         if !src.has(column) {
             continue;
@@ -601,9 +627,9 @@ fn code_columns(src: &mut Source) -> Result<()> {
         })?;
         let valid = BitmapBuilder::from_trusted_len_iter(codes.iter().map(|c| *c != NONE)).into_opt_validity();
         let name = format!("__{column}");
-        add(&mut src.frame, Int8Chunked::from_vec_validity(name.into(), codes, valid).into_series())?;
+        out.push(Int8Chunked::from_vec_validity(name.into(), codes, valid).into_series());
     }
-    Ok(())
+    Ok(out)
 }
 
 /// A word's place in its vocabulary, as the code columns hold it.
