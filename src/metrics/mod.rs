@@ -307,6 +307,19 @@ impl Ctx<'_> {
 fn add_masks(win: &mut Loaded, w: &Window, cfg: &Config) -> Result<()> {
     if let Some(t) = win.tickets.as_mut() {
         with_masks(t, &["created_at", "solved_at"], w)?;
+        // Each SLA's target by priority (a chain of when/then a priority), which the
+        // SLA masks compare with in several queries.
+        if t.has("priority") {
+            let sla = &cfg.sla;
+            let targets = [("frt", &sla.first_response), ("res", &sla.resolution)];
+            let exprs: Vec<Expr> = (targets.iter())
+                .filter(|(_, t)| !t.is_empty())
+                .map(|(d, t)| tickets::target_expr(t).alias(tickets::target_column(d)))
+                .collect();
+            if !exprs.is_empty() {
+                t.frame = t.frame.clone().lazy().with_columns(exprs).collect()?;
+            }
+        }
     }
     if let Some(s) = win.surveys.as_mut() {
         with_masks(s, &["responded_at"], w)?;

@@ -78,12 +78,18 @@ impl Backlog {
 }
 
 /// The per-priority target as an expression (null for a priority without one).
-fn target_expr(targets: &BTreeMap<String, f64>) -> Expr {
+pub(crate) fn target_expr(targets: &BTreeMap<String, f64>) -> Expr {
     let mut e = lit(NULL).cast(DataType::Float64);
     for (prio, secs) in targets {
         e = when(super::code_is("priority", prio.as_str())).then(lit(*secs)).otherwise(e);
     }
     e
+}
+
+/// The column of a period's tickets that holds an SLA's target (`duration`: "frt",
+/// "res").
+pub(crate) fn target_column(duration: &str) -> String {
+    format!("{}sla_target_{duration}", super::MASK)
 }
 
 /// (considered, met) masks of an SLA: tickets created in the window with a target;
@@ -98,7 +104,10 @@ fn sla_masks(
     let business = ctx.cfg.sla.clock == Clock::Business;
     let dur = col(if business { format!("{duration}_bs") } else { format!("{duration}_s") });
     let age = col(if business { "age_asof_bs" } else { "age_asof_s" });
-    let target = target_expr(targets);
+    // The period's target column (`super::add_masks`: one pass of the per-priority
+    // choice a period, not one for each of its uses in each query), else the choice.
+    let column = target_column(duration);
+    let target = if t.has(&column) { col(column) } else { target_expr(targets) };
     let considered = ctx.within("created_at").and(target.clone().is_not_null());
     let computed = when(dur.clone().is_not_null()).then(dur.lt_eq(target.clone())).otherwise(age.lt_eq(target));
     let met = if export_flag && t.has("sla_breached") {
