@@ -587,6 +587,11 @@ pub fn prepare(data: &mut Loaded, cfg: &Config) -> Result<()> {
             add(&mut t.frame, answered)?;
         }
     }
+    for (src, time) in [(&mut data.calls, "offered_at"), (&mut data.surveys, "responded_at")] {
+        if let Some(src) = src.as_mut() {
+            mark_sorted(src, time)?;
+        }
+    }
     for src in [&mut data.tickets, &mut data.calls, &mut data.surveys].into_iter().flatten() {
         match codes.iter().position(|(name, _)| *name == src.name) {
             Some(at) => {
@@ -596,6 +601,22 @@ pub fn prepare(data: &mut Loaded, cfg: &Config) -> Result<()> {
             }
             None => code_columns(src)?,
         }
+    }
+    Ok(())
+}
+
+/// Flags a time column as sorted where it is (in one chunk, no value missing, in
+/// ascending order): each period's rows are then one slice of the frame
+/// (`super::in_window`), found without checking the order again.
+fn mark_sorted(src: &mut Source, time: &str) -> Result<()> {
+    if !src.has(time) {
+        return Ok(());
+    }
+    let Ok(ca) = src.frame.column(time)?.i64() else { return Ok(()) };
+    if ca.cont_slice().is_ok_and(|t| t.is_sorted()) {
+        let mut flagged = ca.clone();
+        flagged.set_sorted_flag(polars::series::IsSorted::Ascending);
+        add(&mut src.frame, flagged.into_series())?;
     }
     Ok(())
 }
@@ -1240,6 +1261,21 @@ mod tests {
             assert_eq!(by_number.ticket_of, by_text.ticket_of, "round {round}");
             assert_eq!(by_number.answered, by_text.answered, "round {round}");
         }
+    }
+
+    /// A time column in order and complete is flagged sorted; one out of order, or with a
+    /// missing time, is not (each period then checks or filters it).
+    #[test]
+    fn only_a_complete_time_column_in_order_is_flagged_sorted() {
+        let flag = |times: Vec<Option<i64>>| {
+            let mut src = source("calls", df!("offered_at" => times).unwrap());
+            mark_sorted(&mut src, "offered_at").unwrap();
+            mark_sorted(&mut src, "no_such_column").unwrap();
+            src.frame.column("offered_at").unwrap().i64().unwrap().is_sorted_flag()
+        };
+        assert_eq!(flag(vec![Some(1), Some(1), Some(5)]), polars::series::IsSorted::Ascending);
+        assert_eq!(flag(vec![Some(1), Some(0), Some(5)]), polars::series::IsSorted::Not);
+        assert_eq!(flag(vec![Some(1), None, Some(5)]), polars::series::IsSorted::Not);
     }
 
     #[test]
