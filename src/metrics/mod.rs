@@ -455,13 +455,40 @@ fn kept_values(frame: &DataFrame, values: Expr, keep: Expr) -> Result<Vec<f64>> 
     let (keep, values) = (columns[0].bool()?.downcast_iter().next(), columns[1].f64()?.downcast_iter().next());
     let mut v = Vec::new();
     if let (Some(keep), Some(values)) = (keep, values) {
-        use polars_arrow::array::Array;
         let kept = groups::kept_rows(keep);
+        // Kept and with a value, as one bitmap: then 64 rows at a time, a full word's
+        // values read straight from the slice (W1's masks are mostly dense), another's
+        // by its set bits.
+        let kept = match values.validity() {
+            Some(valid) => &kept & valid,
+            None => kept,
+        };
         v.reserve(kept.set_bits());
-        for r in kept.true_idx_iter() {
-            if values.is_valid(r) && values.value(r) >= 0.0 {
-                v.push(values.value(r));
+        let mut push = |word: u64, part: &[f64]| {
+            if word == u64::MAX {
+                v.extend(part.iter().filter(|x| **x >= 0.0));
+            } else {
+                let mut w = word;
+                while w != 0 {
+                    let x = part[w.trailing_zeros() as usize];
+                    if x >= 0.0 {
+                        v.push(x);
+                    }
+                    w &= w - 1;
+                }
             }
+        };
+        let values = values.values().as_slice();
+        let chunks = kept.chunks::<u64>();
+        let (rest, rest_len) = (chunks.remainder(), chunks.remainder_len());
+        let mut at = 0;
+        for word in chunks {
+            push(word, &values[at..at + 64]);
+            at += 64;
+        }
+        if rest_len > 0 {
+            // (The remainder's bits past its length are zero.)
+            push(rest, &values[at..at + rest_len]);
         }
     }
     Ok(v)
@@ -713,6 +740,39 @@ pub(crate) fn mean_value(id: &str, row: &Row, prefix: &str) -> MetricValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The values kept are those a row-by-row reading keeps (mask true, a value, not
+    /// negative), in row order: masks and values with nulls, dense and sparse, any
+    /// length around a word of 64 rows, and a frame sliced off a word's start.
+    #[test]
+    fn kept_values_are_the_rows_the_mask_keeps_with_a_value() {
+        let mut rng = crate::test_rng::Rng(0x5DEE_CE66_D1CE_4E5B);
+        for round in 0..60 {
+            let n = [0, 1, 63, 64, 65, 127, 128, 1000][round % 8] + rng.below(3) as usize;
+            // Every third round sparse, every third with no null and every row kept (whole
+            // words of 64), the others dense with nulls.
+            let (sparse, full) = (round % 3 == 0, round % 3 == 1);
+            let mask: Vec<Option<bool>> = (0..n)
+                .map(|_| {
+                    (full || rng.below(10) > 0)
+                        .then(|| full || if sparse { rng.below(4) == 0 } else { rng.below(20) > 0 })
+                })
+                .collect();
+            let v: Vec<Option<f64>> =
+                (0..n).map(|_| (full || rng.below(8) > 0).then(|| rng.below(1000) as f64 - 100.0 + 0.5)).collect();
+            let frame = df!("k" => mask, "v" => v).unwrap();
+            let skip = (round % 5) as i64;
+            let frame = frame.slice(skip.min(n as i64), n);
+            let (k, v) = (frame.column("k").unwrap().bool().unwrap(), frame.column("v").unwrap().f64().unwrap());
+            let want: Vec<f64> = k
+                .iter()
+                .zip(v.iter())
+                .filter_map(|(k, v)| (k == Some(true)).then_some(v).flatten().filter(|x| *x >= 0.0))
+                .collect();
+            let got = kept_values(&frame, col("v"), col("k")).unwrap();
+            assert_eq!(got, want, "round {round}");
+        }
+    }
 
     #[test]
     fn sort_ascending_is_total_cmp_order() {
