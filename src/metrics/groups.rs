@@ -119,6 +119,34 @@ pub(crate) fn columns_of(frame: &DataFrame, exprs: Vec<Expr>) -> Result<Vec<Seri
         .collect())
 }
 
+/// Calls `f` with each set bit's row, in order, reading the bitmap 64 rows at a time
+/// (a full word's rows without looking at its bits).
+pub(crate) fn for_each_set(bits: &polars_arrow::bitmap::Bitmap, mut f: impl FnMut(usize)) {
+    #[inline(always)]
+    fn word_at(word: u64, at: usize, f: &mut impl FnMut(usize)) {
+        if word == u64::MAX {
+            (at..at + 64).for_each(f);
+        } else {
+            let mut w = word;
+            while w != 0 {
+                f(at + w.trailing_zeros() as usize);
+                w &= w - 1;
+            }
+        }
+    }
+    let chunks = bits.chunks::<u64>();
+    let (rest, rest_len) = (chunks.remainder(), chunks.remainder_len());
+    let mut at = 0;
+    for word in chunks {
+        word_at(word, at, &mut f);
+        at += 64;
+    }
+    if rest_len > 0 {
+        // (The remainder's bits past its length are zero.)
+        word_at(rest, at, &mut f);
+    }
+}
+
 /// The rows a mask keeps (true, not null), as bits.
 pub(crate) fn kept_rows(mask: &polars_arrow::array::BooleanArray) -> polars_arrow::bitmap::Bitmap {
     match mask.validity() {
@@ -204,11 +232,11 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
         let kept = kept_rows(mask);
         let accs = &mut accs[i];
         match &values[i] {
-            None => kept.true_idx_iter().for_each(|r| accs[group[r] as usize].count += 1),
+            None => for_each_set(&kept, |r| accs[group[r] as usize].count += 1),
             Some(v) => {
                 let v = v.downcast_iter().next().expect("rechunked");
                 let duration = matches!(a, Agg::Duration(..));
-                for r in kept.true_idx_iter() {
+                for_each_set(&kept, |r| {
                     let acc = &mut accs[group[r] as usize];
                     let x = v.is_valid(r).then(|| v.value(r));
                     // What polars' filter keeps: every row the mask keeps, or for a
@@ -226,7 +254,7 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
                         }
                         _ => acc.kept += u64::from(!duration),
                     }
-                }
+                });
             }
         }
     }
@@ -277,6 +305,31 @@ pub(crate) fn selected_quantile(values: &mut [f64], q: f64) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::test_rng::Rng;
+
+    /// The rows visited are the set bits, in order: bitmaps with full words, empty
+    /// words and mixed ones, of lengths around 64, sliced off a word's start.
+    #[test]
+    fn each_set_bit_is_visited_once_in_order() {
+        let mut rng = Rng(0x0DDB_1A5E_5BAD_5EED);
+        for round in 0..80 {
+            let n = [0, 1, 63, 64, 65, 200, 1000][round % 7] + rng.below(3) as usize;
+            let bits: Vec<bool> = (0..n)
+                .map(|i| match (i / 64 + round) % 3 {
+                    0 => true,
+                    1 => false,
+                    _ => rng.below(2) == 0,
+                })
+                .collect();
+            let bitmap = polars_arrow::bitmap::Bitmap::from_iter(bits.iter().copied());
+            let skip = (round % 5).min(n);
+            let bitmap = bitmap.sliced(skip, n - skip);
+            let want: Vec<usize> = bitmap.true_idx_iter().collect();
+            let mut got = Vec::new();
+            for_each_set(&bitmap, |r| got.push(r));
+            assert_eq!(got, want, "round {round}");
+            assert_eq!(want, (0..n - skip).filter(|i| bits[i + skip]).collect::<Vec<_>>());
+        }
+    }
 
     /// A frame of `n` rows: a category key (with nulls), a mask (with nulls), and
     /// values with fractions, negatives and nulls, so that the order of the additions
