@@ -10,7 +10,7 @@
 //! random values): counts are counts; sums and means are polars' compensated (Kahan)
 //! sums in row order, as its group-by makes them; medians and p90s are the values
 //! `linear_quantile` reads from the sorted values (as polars' `quantile(…, Linear)`),
-//! selected without sorting them all (`selected_quantile`). Where the
+//! selected without sorting them all (`selected_quantiles`). Where the
 //! key is not a category column, or a value column is not 8-byte floats (for which
 //! polars' rounding differs), the same aggregates go through polars' group-by.
 
@@ -278,8 +278,9 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
                     row.push((format!("{prefix}_mean"), mean));
                     row.push((format!("{prefix}_n"), Some(acc.count as f64)));
                     row.push((format!("{prefix}_neg"), Some(acc.negative as f64)));
-                    row.push((format!("{prefix}_median"), selected_quantile(&mut acc.values, 0.5)));
-                    row.push((format!("{prefix}_p90"), selected_quantile(&mut acc.values, 0.9)));
+                    let [median, p90] = selected_quantiles(&mut acc.values, [0.5, 0.9]);
+                    row.push((format!("{prefix}_median"), median));
+                    row.push((format!("{prefix}_p90"), p90));
                 }
             }
         }
@@ -289,15 +290,25 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
     Ok(out)
 }
 
-/// `linear_quantile` of `values` in any order, which it reorders: the value at the
-/// lower place selected (`select_nth_unstable`), the next one the least of those above
-/// it, without sorting them all.
-pub(crate) fn selected_quantile(values: &mut [f64], q: f64) -> Option<f64> {
-    linear_quantile_with(values.len(), q, |low, high| {
-        let (_, lower, above) = values.select_nth_unstable_by(low, f64::total_cmp);
-        let lower = *lower;
-        let upper = if high > low { above.iter().copied().min_by(f64::total_cmp).unwrap_or(lower) } else { lower };
-        (lower, upper)
+/// `linear_quantile` of `values` in any order, which it reorders, at each of `qs`: the
+/// value at the lower place selected (`select_nth_unstable`), the next one the least of
+/// those above it, without sorting them all. Where the quantiles ascend, each after the
+/// first is selected among the values from the one before's place on (those of its rank
+/// and above), not among them all again.
+pub(crate) fn selected_quantiles<const N: usize>(values: &mut [f64], qs: [f64; N]) -> [Option<f64>; N] {
+    let n = values.len();
+    let mut from = 0;
+    qs.map(|q| {
+        linear_quantile_with(n, q, |low, high| {
+            if low < from {
+                from = 0;
+            }
+            let (_, lower, above) = values[from..].select_nth_unstable_by(low - from, f64::total_cmp);
+            let lower = *lower;
+            let upper = if high > low { above.iter().copied().min_by(f64::total_cmp).unwrap_or(lower) } else { lower };
+            from = low;
+            (lower, upper)
+        })
     })
 }
 
@@ -402,10 +413,16 @@ mod tests {
                 let mut v: Vec<f64> = (0..n).map(|_| rng.below(50) as f64 / 3.0).collect();
                 let mut sorted = v.clone();
                 sorted.sort_unstable_by(f64::total_cmp);
-                for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
-                    let want = super::super::linear_quantile(&sorted, q).map(f64::to_bits);
-                    assert_eq!(selected_quantile(&mut v, q).map(f64::to_bits), want, "n {n} q {q}");
+                let qs = [0.0, 0.1, 0.5, 0.9, 0.99, 1.0];
+                let want = qs.map(|q| super::super::linear_quantile(&sorted, q).map(f64::to_bits));
+                for (i, q) in qs.into_iter().enumerate() {
+                    assert_eq!(selected_quantiles(&mut v, [q])[0].map(f64::to_bits), want[i], "n {n} q {q}");
                 }
+                // All at once (each among the values from the one before's place), and in
+                // an order that goes back.
+                assert_eq!(selected_quantiles(&mut v, qs).map(|x| x.map(f64::to_bits)), want, "n {n}");
+                let back = selected_quantiles(&mut v, [0.9, 0.5, 0.99, 0.1]).map(|x| x.map(f64::to_bits));
+                assert_eq!(back, [want[3], want[2], want[4], want[1]], "n {n}");
             }
         }
     }

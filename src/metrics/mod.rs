@@ -538,7 +538,7 @@ pub(crate) fn sort_ascending(values: &mut Vec<f64>) {
 
 /// The median and p90 of the duration metrics of `out` named in `specs` (id, values,
 /// keep), made without them (`period_duration_exprs`), from their values: selected
-/// (`selected_quantile`), or, when `keep` (a compared period), read from the values
+/// (`selected_quantiles`), or, when `keep` (a compared period), read from the values
 /// sorted, which are kept as the metric's sample for the comparisons. Either is the
 /// median and p90 polars' quantile gives, to the bit.
 pub(crate) fn attach_quantiles(
@@ -556,7 +556,8 @@ pub(crate) fn attach_quantiles(
             m.sample = Some(std::sync::Arc::new(Sample::new(v)));
             q
         } else {
-            (groups::selected_quantile(&mut v, 0.5), groups::selected_quantile(&mut v, 0.9))
+            let [median, p90] = groups::selected_quantiles(&mut v, [0.5, 0.9]);
+            (median, p90)
         };
         if let Some(d) = m.distribution.as_mut() {
             // The median is also the headline value of those whose headline is not the
