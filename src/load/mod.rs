@@ -67,6 +67,27 @@ pub struct SourceMeta {
     pub unmatched: Vec<Unmatched>,
 }
 
+#[cfg(test)]
+impl SourceMeta {
+    /// A source read from nowhere, with no findings: for frames made by hand in tests.
+    pub(crate) fn of_test(name: &str) -> SourceMeta {
+        SourceMeta {
+            name: name.into(),
+            path: String::new(),
+            format: String::new(),
+            profile: String::new(),
+            rows_read: 0,
+            rows_merged: 0,
+            rows_kept: 0,
+            coverage: None,
+            mapped_columns: vec![],
+            issues: vec![],
+            notes: vec![],
+            unmatched: vec![],
+        }
+    }
+}
+
 /// A canonical column the profile reads from a column the file does not have.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Unmatched {
@@ -2582,20 +2603,7 @@ mod tests {
     #[test]
     fn customer_ids_are_the_displayed_words_that_are_ids() {
         let long = "CUSTOMER-000000000042";
-        let meta = |name: &str, issues: Vec<QualityIssue>| SourceMeta {
-            name: name.into(),
-            path: String::new(),
-            format: "csv".into(),
-            profile: String::new(),
-            rows_read: 0,
-            rows_merged: 0,
-            rows_kept: 0,
-            coverage: None,
-            mapped_columns: vec![],
-            issues,
-            notes: vec![],
-            unmatched: vec![],
-        };
+        let meta = |name: &str, issues: Vec<QualityIssue>| SourceMeta { issues, ..SourceMeta::of_test(name) };
         let finding = QualityIssue {
             column: "agent".into(),
             problem: String::new(),

@@ -1165,21 +1165,7 @@ mod tests {
     }
 
     fn source(name: &'static str, frame: DataFrame) -> Source {
-        let meta = SourceMeta {
-            name: name.into(),
-            path: String::new(),
-            format: String::new(),
-            profile: String::new(),
-            rows_read: 0,
-            rows_merged: 0,
-            rows_kept: 0,
-            coverage: None,
-            mapped_columns: vec![],
-            issues: vec![],
-            notes: vec![],
-            unmatched: vec![],
-        };
-        Source { name, frame, meta }
+        Source { name, frame, meta: SourceMeta::of_test(name) }
     }
 
     #[test]
