@@ -354,6 +354,33 @@ pub fn compute(
     cur: Window,
     prev: Window,
 ) -> Result<Drivers> {
+    compute_given(data, cfg, period, cur, prev, None)
+}
+
+/// `compute`, with the current period's weekday × hour counts already made (a report's
+/// current period has them: `metrics::volume::weekday_hour`; None where they are not
+/// available): the contacts heat map is read from them, and the rows are not given a
+/// weekday and an hour again (the time zone looked up for each of W1's 750k contacts
+/// of two quarters, on the drivers' single-threaded start).
+pub fn compute_with_counts(
+    data: &Loaded,
+    cfg: &Config,
+    period: &crate::period::Period,
+    cur: Window,
+    prev: Window,
+    weekday_hour: Option<&crate::metrics::Breakdown>,
+) -> Result<Drivers> {
+    compute_given(data, cfg, period, cur, prev, Some(weekday_hour))
+}
+
+fn compute_given(
+    data: &Loaded,
+    cfg: &Config,
+    period: &crate::period::Period,
+    cur: Window,
+    prev: Window,
+    weekday_hour: Option<Option<&crate::metrics::Breakdown>>,
+) -> Result<Drivers> {
     let d = &cfg.drivers;
     let field = d.field.as_str();
     // The rows any ranking or heat map can count: tickets created or solved, calls
@@ -362,7 +389,7 @@ pub fn compute(
     // every one of the dozens of rankings' queries a pass over the whole frames.
     let span = Window { start: cur.start.min(prev.start), end: cur.end.max(prev.end) };
     let mut narrowed = crate::metrics::windowed(data, &span)?;
-    crate::metrics::prepare::period_columns(&mut narrowed, cfg, None, true)?;
+    crate::metrics::prepare::period_columns(&mut narrowed, cfg, None, weekday_hour.is_none())?;
     let data = &narrowed;
     // The rankings of the driver field, and its CSAT and CES heat maps (which need its
     // top names), on this thread; the rankings by product and by location and the
@@ -379,7 +406,11 @@ pub fn compute(
                     _ => Ok(None),
                 }
             };
-            Ok((by("product")?, by("location")?, contacts_heatmap(data, cfg, period, cur)?))
+            let contacts = match weekday_hour {
+                Some(counted) => counted.map(heatmap_of),
+                None => contacts_heatmap(data, cfg, period, cur)?,
+            };
+            Ok((by("product")?, by("location")?, contacts))
         });
         let memo = Memo::default();
         let all = rank(data, cfg, field, &d.sources, cur, prev, &memo)?;
@@ -441,20 +472,21 @@ fn contacts_heatmap(
         keep_samples: false,
         breakdowns: true,
     };
-    Ok(crate::metrics::volume::weekday_hour(data, &ctx)?.map(|b| {
-        let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-        let cell = |dname: &str, h: usize, i: usize| b.row(&format!("{dname} {h:02}")).and_then(|r| r.values[i].value);
-        HeatMap {
-            id: "contacts_by_weekday_hour".into(),
-            rows: days.iter().map(|s| s.to_string()).collect(),
-            columns: (0..24).map(|h| format!("{h:02}")).collect(),
-            values: days.iter().map(|dn| (0..24).map(|h| cell(dn, h, 2)).collect()).collect(),
-            n: days
-                .iter()
-                .map(|dn| {
-                    (0..24).map(|h| (cell(dn, h, 0).unwrap_or(0.0) + cell(dn, h, 1).unwrap_or(0.0)) as u64).collect()
-                })
-                .collect(),
-        }
-    }))
+    Ok(crate::metrics::volume::weekday_hour(data, &ctx)?.as_ref().map(heatmap_of))
+}
+
+/// The contacts heat map of a weekday × hour breakdown (`metrics::volume::weekday_hour`).
+fn heatmap_of(b: &crate::metrics::Breakdown) -> HeatMap {
+    let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let cell = |dname: &str, h: usize, i: usize| b.row(&format!("{dname} {h:02}")).and_then(|r| r.values[i].value);
+    HeatMap {
+        id: "contacts_by_weekday_hour".into(),
+        rows: days.iter().map(|s| s.to_string()).collect(),
+        columns: (0..24).map(|h| format!("{h:02}")).collect(),
+        values: days.iter().map(|dn| (0..24).map(|h| cell(dn, h, 2)).collect()).collect(),
+        n: days
+            .iter()
+            .map(|dn| (0..24).map(|h| (cell(dn, h, 0).unwrap_or(0.0) + cell(dn, h, 1).unwrap_or(0.0)) as u64).collect())
+            .collect(),
+    }
 }

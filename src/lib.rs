@@ -176,7 +176,7 @@ fn report(args: cli::ReportArgs, command: Vec<String>) -> Result<u8> {
     // (each is single-threaded), in the one "compare" stage.
     progress.stage("compare");
     let ((comparisons, breakdowns), drivers) = std::thread::scope(|scope| {
-        let drivers = scope.spawn(|| drivers_stage(&data, &plan));
+        let drivers = scope.spawn(|| drivers_stage(&data, &plan, &sets));
         let compared = compare_stage(&plan, &sets, &data);
         (compared, drivers.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     });
@@ -600,12 +600,16 @@ fn compare_stage(
     (compare::compare(&periods, &plan.config), compare::breakdowns(&periods))
 }
 
-fn drivers_stage(data: &load::Loaded, plan: &plan::ReportPlan) -> Result<drivers::Drivers> {
+fn drivers_stage(data: &load::Loaded, plan: &plan::ReportPlan, sets: &Sets) -> Result<drivers::Drivers> {
     let window = |p: &period::Period| {
         let (start, end) = p.bounds_ms(plan.tz);
         metrics::Window { start, end }
     };
-    drivers::compute(data, &plan.config, &plan.period, window(&plan.period), window(&plan.previous))
+    // The contacts heat map is the current period's weekday × hour counts.
+    let counted =
+        sets.get(&plan.period).breakdowns.iter().find(|b| b.id == "contacts_by_weekday_hour" && b.needs.is_empty());
+    let (cur, prev) = (window(&plan.period), window(&plan.previous));
+    drivers::compute_with_counts(data, &plan.config, &plan.period, cur, prev, counted)
 }
 
 /// (tickets, calls) per day of a period.
@@ -1052,7 +1056,7 @@ fn metrics_command(args: cli::MetricsArgs) -> Result<()> {
     progress.stage("output");
     match args.format {
         MetricsFormat::Json => {
-            let drivers = drivers_stage(&data, &plan)?;
+            let drivers = drivers_stage(&data, &plan, &sets)?;
             let alerts = compare::alerts(&comparisons, &plan.config);
             let report = render::Report {
                 title: plan.config.report.title.clone(),

@@ -37,6 +37,16 @@ const SURVEYS: &str = "responded_at,kind,score,ticket_id
 ";
 
 fn run(extra: &str) -> Drivers {
+    let (data, cfg) = fixture(extra);
+    drivers::compute(&data, &cfg, &Period::parse("2026-09").unwrap(), w("2026-09"), w("2026-08")).unwrap()
+}
+
+fn w(p: &str) -> Window {
+    let (start, end) = Period::parse(p).unwrap().bounds_ms(chrono_tz::UTC);
+    Window { start, end }
+}
+
+fn fixture(extra: &str) -> (csreport::load::Loaded, Config) {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("t.csv"), TICKETS).unwrap();
     std::fs::write(tmp.path().join("c.csv"), CALLS).unwrap();
@@ -47,11 +57,7 @@ fn run(extra: &str) -> Drivers {
     let cfg = Config::parse(&text, "d.toml").unwrap();
     let mut data = csreport::load::load_all(&cfg, tmp.path()).unwrap();
     metrics::prepare::prepare(&mut data, &cfg).unwrap();
-    let w = |p: &str| {
-        let (start, end) = Period::parse(p).unwrap().bounds_ms(chrono_tz::UTC);
-        Window { start, end }
-    };
-    drivers::compute(&data, &cfg, &Period::parse("2026-09").unwrap(), w("2026-09"), w("2026-08")).unwrap()
+    (data, cfg)
 }
 
 #[test]
@@ -141,4 +147,14 @@ fn heat_maps_as_data() {
     let tue = c.rows.iter().position(|r| r == "Tue").unwrap();
     assert_eq!(c.n[tue][10], 1);
     assert_eq!(c.values[tue][10], Some(0.2));
+    // A report gives the drivers its period's weekday × hour counts: the same heat map.
+    let (data, cfg) = fixture("");
+    let september = Period::parse("2026-09").unwrap();
+    let set = metrics::compute_with(&data, &cfg, &september, w("2026-10").start, false, true).unwrap();
+    let counted = set.breakdowns.iter().find(|b| b.id == "contacts_by_weekday_hour" && b.needs.is_empty());
+    assert!(counted.is_some());
+    let given = drivers::compute_with_counts(&data, &cfg, &september, w("2026-09"), w("2026-08"), counted).unwrap();
+    let given = given.contacts_heatmap.unwrap();
+    assert_eq!((given.n, given.values), (c.n, c.values));
+    assert_eq!((given.rows, given.columns), (c.rows, c.columns));
 }
