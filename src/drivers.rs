@@ -9,6 +9,7 @@
 use crate::config::Config;
 use crate::labels;
 use crate::load::Loaded;
+use crate::metrics::groups::Agg;
 use crate::metrics::Window;
 use crate::stats;
 use anyhow::Result;
@@ -118,6 +119,33 @@ fn per_key(frame: &DataFrame, field: &str, filter: Expr, agg: Expr) -> Result<BT
     Ok(per_key_all(frame, field, filter, vec![agg])?.into_iter().map(|(k, v)| (k, v[0])).collect())
 }
 
+/// `per_key` for an aggregate of `metrics::groups` (`agg`, as a polars expression for the
+/// fallback): grouped on the label's codes, not filtered into a copy and grouped by
+/// polars (W1: the drivers' counts and KPIs over two quarters of tickets and calls).
+/// The values kept are those of the values of `field` with a row where `filter` holds
+/// (`present`, a count) and a finite `wanted`. A field holding the text that stands for
+/// no value (`UNSET`) as well as nulls is grouped by polars, which counts them as one.
+fn per_key_grouped(
+    frame: &DataFrame,
+    field: &str,
+    filter: Expr,
+    aggs: Vec<Agg>,
+    (present, wanted): (&str, &str),
+    agg: Expr,
+) -> Result<BTreeMap<String, f64>> {
+    let mut out = BTreeMap::new();
+    for (key, row) in crate::metrics::groups::grouped(frame, field, aggs)? {
+        if row.n(present) > 0.0 {
+            if let Some(v) = row.get(wanted) {
+                if out.insert(key, v).is_some() {
+                    return per_key(frame, field, filter, agg);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Contacts per value: (tickets, calls).
 type Counts = BTreeMap<String, (u64, u64)>;
 
@@ -175,14 +203,20 @@ fn counts(
 ) -> Result<(Counts, u64)> {
     let mut out = Counts::new();
     if let Some(t) = data.tickets.as_ref().filter(|t| t.has(field) && sources.iter().any(|s| s == "tickets")) {
-        let found = memo.counts("tickets", field, w, || per_key(&t.frame, field, w.contains("created_at"), len()))?;
+        let found = memo.counts("tickets", field, w, || {
+            let created = w.contains("created_at");
+            let count = vec![Agg::count("n", created.clone())];
+            per_key_grouped(&t.frame, field, created, count, ("n", "n"), len())
+        })?;
         for (k, v) in found.iter() {
             out.entry(k.clone()).or_default().0 += *v as u64;
         }
     }
     if let Some(c) = data.calls.as_ref().filter(|c| c.has(field) && sources.iter().any(|s| s == "calls")) {
         let found = memo.counts("calls", field, w, || {
-            per_key(&c.frame, field, crate::metrics::calls_masks(c, w, &cfg.calls).offered, len())
+            let offered = crate::metrics::calls_masks(c, w, &cfg.calls).offered;
+            let count = vec![Agg::count("n", offered.clone())];
+            per_key_grouped(&c.frame, field, offered, count, ("n", "n"), len())
         })?;
         for (k, v) in found.iter() {
             out.entry(k.clone()).or_default().1 += *v as u64;
@@ -203,8 +237,10 @@ struct Kpis {
 fn kpis(data: &Loaded, cfg: &Config, field: &str, cur: Window) -> Result<Kpis> {
     let mut k = Kpis { resolution: BTreeMap::new(), csat: BTreeMap::new(), ces: BTreeMap::new(), aht: BTreeMap::new() };
     if let Some(t) = data.tickets.as_ref().filter(|t| t.has(field) && t.has("res_s")) {
+        // The duration's median is of the values not negative, as `keep` has them.
         let keep = cur.contains("solved_at").and(col("res_s").gt_eq(lit(0.0)));
-        k.resolution = per_key(&t.frame, field, keep, col("res_s").median())?;
+        let res = vec![Agg::duration("res", col("res_s"), cur.contains("solved_at"))];
+        k.resolution = per_key_grouped(&t.frame, field, keep, res, ("res_n", "res_median"), col("res_s").median())?;
     }
     // Survey responses carry their ticket's field through the ticket link (prepare).
     if let Some(s) = data.surveys.as_ref().filter(|s| s.has(field)) {
@@ -229,7 +265,9 @@ fn kpis(data: &Loaded, cfg: &Config, field: &str, cur: Window) -> Result<Kpis> {
     }
     if let Some(c) = data.calls.as_ref().filter(|c| c.has(field) && c.has("handle_s")) {
         let m = crate::metrics::calls_masks(c, cur, &cfg.calls);
-        k.aht = per_key(&c.frame, field, m.answered.and(col("talk_seconds").is_not_null()), col("handle_s").mean())?;
+        let talked = m.answered.and(col("talk_seconds").is_not_null());
+        let aht = vec![Agg::mean("aht", col("handle_s"), talked.clone()), Agg::count("n", talked.clone())];
+        k.aht = per_key_grouped(&c.frame, field, talked, aht, ("n", "aht"), col("handle_s").mean())?;
     }
     Ok(k)
 }
@@ -488,5 +526,40 @@ fn heatmap_of(b: &crate::metrics::Breakdown) -> HeatMap {
             .iter()
             .map(|dn| (0..24).map(|h| (cell(dn, h, 0).unwrap_or(0.0) + cell(dn, h, 1).unwrap_or(0.0)) as u64).collect())
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Grouped on the codes, the counts are polars' own; a field that holds the text of
+    /// "no value" beside nulls is counted as polars counts it (the two as one), whether
+    /// the field is a label or plain text.
+    #[test]
+    fn counts_per_value_are_polars_even_where_a_value_reads_as_none() {
+        let count = |frame: &DataFrame, keep: Expr| {
+            per_key_grouped(frame, "f", keep.clone(), vec![Agg::count("n", keep.clone())], ("n", "n"), len()).unwrap()
+        };
+        let polars = |frame: &DataFrame, keep: Expr| per_key(frame, "f", keep, len()).unwrap();
+        let plain = df!(
+            "f" => [Some("b"), None, Some("a"), Some("b"), Some(UNSET), None],
+            "k" => [true, true, false, true, true, true],
+        )
+        .unwrap();
+        let mut label = plain.clone();
+        label.replace("f", crate::labels::encode(plain.column("f").unwrap()).unwrap()).unwrap();
+        for frame in [&plain, &label] {
+            let got = count(frame, col("k"));
+            assert_eq!(got, polars(frame, col("k")));
+            // b: rows 0 and 3; no value: rows 1, 4 (the text) and 5; a is not kept.
+            let want: BTreeMap<String, f64> = [("b".to_string(), 2.0), (UNSET.to_string(), 3.0)].into();
+            assert_eq!(got, want);
+        }
+        // Without the text: the codes' groups, a value kept nowhere left out.
+        let frame = label.slice(0, 4);
+        let want: BTreeMap<String, f64> = [("b".to_string(), 2.0), (UNSET.to_string(), 1.0)].into();
+        assert_eq!(count(&frame, col("k")), want);
+        assert_eq!(polars(&frame, col("k")), want);
     }
 }

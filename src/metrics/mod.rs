@@ -4,7 +4,7 @@
 mod agents;
 mod calls;
 pub mod catalog;
-mod groups;
+pub(crate) mod groups;
 pub(crate) use calls::masks as calls_masks;
 pub mod prepare;
 mod surveys;
