@@ -106,7 +106,15 @@ pub fn delta(cur: &MetricValue, base: &MetricValue, days: (f64, f64), better: Be
         }
         Unit::Seconds => (
             match (&cur.sample, &base.sample) {
-                (Some(a), Some(b)) => stats::mann_whitney_p(&a.values(), &b.values()),
+                (Some(a), Some(b)) => {
+                    use crate::metrics::Sample::{Narrow, Wide};
+                    // Each sample as it is held (not widened to 8 bytes for each test).
+                    match (a.as_ref(), b.as_ref()) {
+                        (Narrow(x), Narrow(y)) => stats::mann_whitney_ranked(x, y),
+                        (Wide(x), Wide(y)) => stats::mann_whitney_p(x, y),
+                        _ => stats::mann_whitney_p(&a.values(), &b.values()),
+                    }
+                }
                 _ => None,
             },
             "Mann–Whitney U test (normal approximation, tie and continuity corrections), p < 0.05",

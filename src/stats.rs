@@ -72,6 +72,31 @@ pub fn nps_se(promoters: f64, detractors: f64, n: f64) -> Option<f64> {
 /// continuity correction of 0.5. Deterministic (no resampling). None when a sample is
 /// empty or every value is equal.
 pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> Option<f64> {
+    mann_whitney_ranked(a, b)
+}
+
+/// A value of a sample the Mann–Whitney test ranks: ordered as `total_cmp` orders it,
+/// tied by `==`. A 4-byte sample (durations in whole seconds: `metrics::Sample`) is
+/// ranked as it is, not widened to 8 bytes first: its values order and tie as their
+/// 8-byte images do.
+pub trait Ranked: Copy + PartialEq {
+    fn total(&self, other: &Self) -> std::cmp::Ordering;
+}
+
+impl Ranked for f64 {
+    fn total(&self, other: &Self) -> std::cmp::Ordering {
+        self.total_cmp(other)
+    }
+}
+
+impl Ranked for f32 {
+    fn total(&self, other: &Self) -> std::cmp::Ordering {
+        self.total_cmp(other)
+    }
+}
+
+/// `mann_whitney_p` of samples of any `Ranked` values.
+pub fn mann_whitney_ranked<T: Ranked>(a: &[T], b: &[T]) -> Option<f64> {
     let (n1, n2) = (a.len() as f64, b.len() as f64);
     if a.is_empty() || b.is_empty() {
         return None;
@@ -79,12 +104,12 @@ pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> Option<f64> {
     // Each sample in ascending order (the metrics' samples come sorted: a sample is
     // compared twice, with the previous and the year-ago period), then both walked
     // together run by run of equal values, which share their average rank.
-    fn ascending(x: &[f64]) -> std::borrow::Cow<'_, [f64]> {
-        if x.is_sorted_by(|p, q| p.total_cmp(q).is_le()) {
+    fn ascending<T: Ranked>(x: &[T]) -> std::borrow::Cow<'_, [T]> {
+        if x.is_sorted_by(|p, q| p.total(q).is_le()) {
             std::borrow::Cow::Borrowed(x)
         } else {
             let mut v = x.to_vec();
-            v.sort_unstable_by(f64::total_cmp);
+            v.sort_unstable_by(T::total);
             std::borrow::Cow::Owned(v)
         }
     }
@@ -94,13 +119,13 @@ pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> Option<f64> {
     while i < a.len() || j < b.len() {
         // The next value, and whether it is `a`'s.
         let (v, from_a) = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) if x.total_cmp(y).is_le() => (*x, true),
+            (Some(x), Some(y)) if x.total(y).is_le() => (*x, true),
             (Some(x), None) => (*x, true),
             (_, Some(y)) => (*y, false),
             (None, None) => unreachable!("one sample has values left"),
         };
         // Its run in each sample (a value not equal to itself, NaN, is a run of one).
-        let run = |x: &[f64], from: usize| x[from..].iter().take_while(|w| **w == v).count();
+        let run = |x: &[T], from: usize| x[from..].iter().take_while(|w| **w == v).count();
         let (ca, cb) = if from_a { (run(&a, i).max(1), run(&b, j)) } else { (run(&a, i), run(&b, j).max(1)) };
         // Ranks before+1 ..= before+t share their average.
         let t = ca + cb;
@@ -235,6 +260,18 @@ mod tests {
             b.sort_unstable_by(f64::total_cmp);
             assert_eq!(mann_whitney_p(&a, &b).map(f64::to_bits), expected.map(f64::to_bits), "{n1} {n2} sorted");
             assert_eq!(mann_whitney_p(&b, &a).map(f64::to_bits), mann_whitney_reference(&b, &a).map(f64::to_bits));
+            // The same values held in 4 bytes: the same p, bit for bit.
+            let narrow = |x: &[f64]| x.iter().map(|v| *v as f32).collect::<Vec<f32>>();
+            let (a4, b4) = (narrow(&a), narrow(&b));
+            assert_eq!(mann_whitney_ranked(&a4, &b4).map(f64::to_bits), expected.map(f64::to_bits), "{n1} {n2} f32");
+            let (mut a4, mut b4) = (a4, b4);
+            a4.reverse();
+            b4.reverse();
+            assert_eq!(
+                mann_whitney_ranked(&a4, &b4).map(f64::to_bits),
+                expected.map(f64::to_bits),
+                "{n1} {n2} f32 unsorted"
+            );
         }
     }
 
