@@ -119,27 +119,29 @@ fn per_key(frame: &DataFrame, field: &str, filter: Expr, agg: Expr) -> Result<BT
     Ok(per_key_all(frame, field, filter, vec![agg])?.into_iter().map(|(k, v)| (k, v[0])).collect())
 }
 
-/// `per_key` for an aggregate of `metrics::groups` (`agg`, as a polars expression for the
-/// fallback): grouped on the label's codes, not filtered into a copy and grouped by
-/// polars (W1: the drivers' counts and KPIs over two quarters of tickets and calls).
-/// The values kept are those of the values of `field` with a row where `filter` holds
-/// (`present`, a count) and a finite `wanted`. A field holding the text that stands for
-/// no value (`UNSET`) as well as nulls is grouped by polars, which counts them as one.
-fn per_key_grouped(
-    frame: &DataFrame,
-    field: &str,
-    filter: Expr,
-    aggs: Vec<Agg>,
-    (present, wanted): (&str, &str),
-    agg: Expr,
-) -> Result<BTreeMap<String, f64>> {
+/// `per_key` of one aggregate of `metrics::groups` (a count, a mean, or a duration's
+/// median), grouped on the label's codes, not filtered into a copy and grouped by
+/// polars (W1: the drivers' counts and KPIs over two quarters of tickets and calls):
+/// the values of `field` with a row kept (a count above 0, a finite mean or median).
+/// A field holding the text that stands for no value (`UNSET`) as well as nulls goes
+/// through `per_key`, whose polars group-by counts the two as one.
+fn per_key_grouped(frame: &DataFrame, field: &str, agg: Agg) -> Result<BTreeMap<String, f64>> {
+    // The value read from each group's row, and the same as `per_key`'s filter and
+    // aggregate.
+    let (wanted, filter, polars) = match &agg {
+        Agg::Count(name, mask) => (name.clone(), mask.clone(), len()),
+        Agg::Mean(name, v, keep) => (name.clone(), keep.clone(), v.clone().mean()),
+        Agg::Sum(name, v, keep) => (name.clone(), keep.clone(), v.clone().sum()),
+        Agg::Duration(prefix, v, keep) => {
+            (format!("{prefix}_median"), keep.clone().and(v.clone().gt_eq(lit(0.0))), v.clone().median())
+        }
+    };
+    let count = matches!(agg, Agg::Count(..));
     let mut out = BTreeMap::new();
-    for (key, row) in crate::metrics::groups::grouped(frame, field, aggs)? {
-        if row.n(present) > 0.0 {
-            if let Some(v) = row.get(wanted) {
-                if out.insert(key, v).is_some() {
-                    return per_key(frame, field, filter, agg);
-                }
+    for (key, row) in crate::metrics::groups::grouped(frame, field, vec![agg])? {
+        if let Some(v) = row.get(&wanted).filter(|v| !count || *v > 0.0) {
+            if out.insert(key, v).is_some() {
+                return per_key(frame, field, filter, polars);
             }
         }
     }
@@ -204,9 +206,7 @@ fn counts(
     let mut out = Counts::new();
     if let Some(t) = data.tickets.as_ref().filter(|t| t.has(field) && sources.iter().any(|s| s == "tickets")) {
         let found = memo.counts("tickets", field, w, || {
-            let created = w.contains("created_at");
-            let count = vec![Agg::count("n", created.clone())];
-            per_key_grouped(&t.frame, field, created, count, ("n", "n"), len())
+            per_key_grouped(&t.frame, field, Agg::count("n", w.contains("created_at")))
         })?;
         for (k, v) in found.iter() {
             out.entry(k.clone()).or_default().0 += *v as u64;
@@ -214,9 +214,7 @@ fn counts(
     }
     if let Some(c) = data.calls.as_ref().filter(|c| c.has(field) && sources.iter().any(|s| s == "calls")) {
         let found = memo.counts("calls", field, w, || {
-            let offered = crate::metrics::calls_masks(c, w, &cfg.calls).offered;
-            let count = vec![Agg::count("n", offered.clone())];
-            per_key_grouped(&c.frame, field, offered, count, ("n", "n"), len())
+            per_key_grouped(&c.frame, field, Agg::count("n", crate::metrics::calls_masks(c, w, &cfg.calls).offered))
         })?;
         for (k, v) in found.iter() {
             out.entry(k.clone()).or_default().1 += *v as u64;
@@ -237,10 +235,8 @@ struct Kpis {
 fn kpis(data: &Loaded, cfg: &Config, field: &str, cur: Window) -> Result<Kpis> {
     let mut k = Kpis { resolution: BTreeMap::new(), csat: BTreeMap::new(), ces: BTreeMap::new(), aht: BTreeMap::new() };
     if let Some(t) = data.tickets.as_ref().filter(|t| t.has(field) && t.has("res_s")) {
-        // The duration's median is of the values not negative, as `keep` has them.
-        let keep = cur.contains("solved_at").and(col("res_s").gt_eq(lit(0.0)));
-        let res = vec![Agg::duration("res", col("res_s"), cur.contains("solved_at"))];
-        k.resolution = per_key_grouped(&t.frame, field, keep, res, ("res_n", "res_median"), col("res_s").median())?;
+        // The median of the values not negative.
+        k.resolution = per_key_grouped(&t.frame, field, Agg::duration("res", col("res_s"), cur.contains("solved_at")))?;
     }
     // Survey responses carry their ticket's field through the ticket link (prepare).
     if let Some(s) = data.surveys.as_ref().filter(|s| s.has(field)) {
@@ -266,8 +262,7 @@ fn kpis(data: &Loaded, cfg: &Config, field: &str, cur: Window) -> Result<Kpis> {
     if let Some(c) = data.calls.as_ref().filter(|c| c.has(field) && c.has("handle_s")) {
         let m = crate::metrics::calls_masks(c, cur, &cfg.calls);
         let talked = m.answered.and(col("talk_seconds").is_not_null());
-        let aht = vec![Agg::mean("aht", col("handle_s"), talked.clone()), Agg::count("n", talked.clone())];
-        k.aht = per_key_grouped(&c.frame, field, talked, aht, ("n", "aht"), col("handle_s").mean())?;
+        k.aht = per_key_grouped(&c.frame, field, Agg::mean("aht", col("handle_s"), talked))?;
     }
     Ok(k)
 }
@@ -538,9 +533,7 @@ mod tests {
     /// the field is a label or plain text.
     #[test]
     fn counts_per_value_are_polars_even_where_a_value_reads_as_none() {
-        let count = |frame: &DataFrame, keep: Expr| {
-            per_key_grouped(frame, "f", keep.clone(), vec![Agg::count("n", keep.clone())], ("n", "n"), len()).unwrap()
-        };
+        let count = |frame: &DataFrame, keep: Expr| per_key_grouped(frame, "f", Agg::count("n", keep)).unwrap();
         let polars = |frame: &DataFrame, keep: Expr| per_key(frame, "f", keep, len()).unwrap();
         let plain = df!(
             "f" => [Some("b"), None, Some("a"), Some("b"), Some(UNSET), None],

@@ -162,12 +162,20 @@ impl Stack {
             labels += usize::from(label);
             label && labels % 2 == 1 && split
         });
-        let mut columns: Vec<(usize, polars::prelude::Column)> = std::thread::scope(|scope| {
-            let there = scope.spawn(|| there.into_iter().map(|(i, c)| (i, finish(c))).collect::<Vec<_>>());
-            let mut done: Vec<_> = here.into_iter().map(|(i, c)| (i, finish(c))).collect();
-            done.extend(there.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-            done
-        });
+        let finish_all = |part: Vec<(usize, (PlSmallStr, Column))>| -> Vec<(usize, polars::prelude::Column)> {
+            part.into_iter().map(|(i, c)| (i, finish(c))).collect()
+        };
+        // (No thread when there is nothing to send it.)
+        let mut columns = if there.is_empty() {
+            finish_all(here)
+        } else {
+            std::thread::scope(|scope| {
+                let there = scope.spawn(|| finish_all(there));
+                let mut done = finish_all(here);
+                done.extend(there.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+                done
+            })
+        };
         columns.sort_by_key(|(i, _)| *i);
         DataFrame::new(self.rows, columns.into_iter().map(|(_, c)| c).collect())
     }

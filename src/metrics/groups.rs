@@ -147,12 +147,17 @@ pub(crate) fn for_each_set(bits: &polars_arrow::bitmap::Bitmap, mut f: impl FnMu
     }
 }
 
-/// The rows a mask keeps (true, not null), as bits.
-pub(crate) fn kept_rows(mask: &polars_arrow::array::BooleanArray) -> polars_arrow::bitmap::Bitmap {
-    match mask.validity() {
-        Some(valid) => mask.values() & valid,
+/// The rows a mask keeps (true, not null) where each of `valid` (a column's validity)
+/// holds too, as bits.
+pub(crate) fn kept_rows<const N: usize>(
+    mask: &polars_arrow::array::BooleanArray,
+    valid: [Option<&polars_arrow::bitmap::Bitmap>; N],
+) -> polars_arrow::bitmap::Bitmap {
+    let kept = match mask.validity() {
+        Some(v) => mask.values() & v,
         None => mask.values().clone(),
-    }
+    };
+    valid.into_iter().flatten().fold(kept, |k, v| &k & v)
 }
 
 /// What one aggregate gathers for one group.
@@ -229,7 +234,7 @@ fn by_codes(frame: &DataFrame, key: &Column, codes: &UInt32Chunked, aggs: &[Agg]
     let mut accs: Vec<Vec<Acc>> = vec![vec![Acc::default(); n_groups]; aggs.len()];
     for (i, a) in aggs.iter().enumerate() {
         let mask = masks[i].downcast_iter().next().expect("rechunked");
-        let kept = kept_rows(mask);
+        let kept = kept_rows(mask, []);
         let accs = &mut accs[i];
         match &values[i] {
             None => for_each_set(&kept, |r| accs[group[r] as usize].count += 1),

@@ -455,41 +455,15 @@ fn kept_values(frame: &DataFrame, values: Expr, keep: Expr) -> Result<Vec<f64>> 
     let (keep, values) = (columns[0].bool()?.downcast_iter().next(), columns[1].f64()?.downcast_iter().next());
     let mut v = Vec::new();
     if let (Some(keep), Some(values)) = (keep, values) {
-        let kept = groups::kept_rows(keep);
-        // Kept and with a value, as one bitmap: then 64 rows at a time, a full word's
-        // values read straight from the slice (W1's masks are mostly dense), another's
-        // by its set bits.
-        let kept = match values.validity() {
-            Some(valid) => &kept & valid,
-            None => kept,
-        };
+        // Kept and with a value, as one bitmap, read 64 rows at a time.
+        let kept = groups::kept_rows(keep, [values.validity()]);
         v.reserve(kept.set_bits());
-        let mut push = |word: u64, part: &[f64]| {
-            if word == u64::MAX {
-                v.extend(part.iter().filter(|x| **x >= 0.0));
-            } else {
-                let mut w = word;
-                while w != 0 {
-                    let x = part[w.trailing_zeros() as usize];
-                    if x >= 0.0 {
-                        v.push(x);
-                    }
-                    w &= w - 1;
-                }
-            }
-        };
         let values = values.values().as_slice();
-        let chunks = kept.chunks::<u64>();
-        let (rest, rest_len) = (chunks.remainder(), chunks.remainder_len());
-        let mut at = 0;
-        for word in chunks {
-            push(word, &values[at..at + 64]);
-            at += 64;
-        }
-        if rest_len > 0 {
-            // (The remainder's bits past its length are zero.)
-            push(rest, &values[at..at + rest_len]);
-        }
+        groups::for_each_set(&kept, |r| {
+            if values[r] >= 0.0 {
+                v.push(values[r]);
+            }
+        });
     }
     Ok(v)
 }
@@ -623,18 +597,21 @@ pub(crate) fn windowed(data: &Loaded, w: &Window) -> Result<Loaded> {
 /// W1's compute stage went from +248 MB to +60 MB of peak memory); otherwise (or with a
 /// missing time) they are filtered.
 fn in_window(frame: &DataFrame, time: &str, w: &Window) -> Result<DataFrame> {
-    let column = frame.column(time)?.i64().ok();
-    // Known sorted once (prepare::mark_sorted), rather than checked again for every
-    // period (W1's calls: 2M times, nine windows).
-    let flagged = column.is_some_and(|t| t.is_sorted_flag() == polars::series::IsSorted::Ascending);
-    let sorted = column.and_then(|t| t.cont_slice().ok()).filter(|t| flagged || t.is_sorted());
-    Ok(match sorted {
+    Ok(match frame.column(time)?.i64().ok().and_then(in_order) {
         Some(t) => {
             let (first, end) = (t.partition_point(|&v| v < w.start), t.partition_point(|&v| v < w.end));
             frame.slice(first as i64, end - first)
         }
         None => frame.clone().lazy().filter(w.contains(time)).collect()?,
     })
+}
+
+/// A time column's values as one slice, where they are in ascending order with none
+/// missing: known so once (`prepare::mark_sorted` flags them) rather than checked again
+/// for every period (W1's calls: 2M times, nine windows), or else checked.
+pub(crate) fn in_order(times: &Int64Chunked) -> Option<&[i64]> {
+    let flagged = times.is_sorted_flag() == polars::series::IsSorted::Ascending;
+    times.cont_slice().ok().filter(|t| flagged || t.is_sorted())
 }
 
 /// The tickets created or solved in `w`, as a mask: the two timestamp columns' values
@@ -649,7 +626,7 @@ fn created_or_solved(frame: &DataFrame, w: &Window) -> Result<BooleanChunked> {
         let times = frame.column(name)?.i64()?.rechunk();
         let arr = times.downcast_as_array();
         let mask = BooleanArray::new(ArrowDataType::Boolean, w.bits(arr.values()), arr.validity().cloned());
-        Ok(groups::kept_rows(&mask))
+        Ok(groups::kept_rows(&mask, []))
     };
     let mut mask = inside("created_at")?;
     if frame.get_column_names().iter().any(|c| c.as_str() == "solved_at") {
@@ -661,7 +638,7 @@ fn created_or_solved(frame: &DataFrame, w: &Window) -> Result<BooleanChunked> {
 /// Median, mean, p90 and count of `values` (seconds) among rows where `keep` holds,
 /// plus the count of rows where `keep` holds but the value is negative.
 pub(crate) fn duration_exprs(prefix: &str, values: Expr, keep: Expr) -> Vec<Expr> {
-    let mut e = duration_exprs_but_quantiles(prefix, values.clone(), keep.clone());
+    let mut e = period_duration_exprs(prefix, values.clone(), keep.clone());
     let v = values.clone().filter(sample_rows(values, keep));
     e.push(v.clone().median().alias(format!("{prefix}_median")));
     e.push(v.quantile(lit(0.9), QuantileMethod::Linear).alias(format!("{prefix}_p90")));
@@ -673,14 +650,9 @@ fn sample_rows(values: Expr, keep: Expr) -> Expr {
     keep.and(values.clone().is_not_null()).and(values.gt_eq(lit(0.0)))
 }
 
-/// A period's `duration_exprs`, without the median and p90: `attach_quantiles` makes
-/// them from the values, instead of polars selecting each from another copy of them.
+/// A period's `duration_exprs`: without the median and p90, which `attach_quantiles`
+/// makes from the values, instead of polars selecting each from another copy of them.
 pub(crate) fn period_duration_exprs(prefix: &str, values: Expr, keep: Expr) -> Vec<Expr> {
-    duration_exprs_but_quantiles(prefix, values, keep)
-}
-
-/// `duration_exprs` without the median and p90.
-fn duration_exprs_but_quantiles(prefix: &str, values: Expr, keep: Expr) -> Vec<Expr> {
     let v = values.clone().filter(sample_rows(values.clone(), keep.clone()));
     vec![
         v.clone().mean().alias(format!("{prefix}_mean")),

@@ -296,6 +296,16 @@ impl<'a> Codes<'a> {
         Ok(out)
     }
 
+    /// The code of a value given one already (NO_CODE for none, or a value not coded).
+    fn get(&self, value: Option<crate::views::Value>) -> u32 {
+        let code = match value.map(|v| v.key()) {
+            None => None,
+            Some(crate::views::TextKey::Short(k)) => self.short.get(&k),
+            Some(crate::views::TextKey::Long(s)) => self.long.get(s),
+        };
+        code.copied().unwrap_or(NO_CODE)
+    }
+
     /// Each of `other`'s codes as this one's (new values get new codes).
     fn translate(&mut self, other: Codes<'a>) -> Result<Vec<u32>> {
         let mut to = vec![0u32; other.len()];
@@ -587,7 +597,9 @@ pub fn prepare(data: &mut Loaded, cfg: &Config) -> Result<()> {
             add(&mut t.frame, answered)?;
         }
     }
-    for (src, time) in [(&mut data.calls, "offered_at"), (&mut data.surveys, "responded_at")] {
+    let times =
+        [(&mut data.tickets, "created_at"), (&mut data.calls, "offered_at"), (&mut data.surveys, "responded_at")];
+    for (src, time) in times {
         if let Some(src) = src.as_mut() {
             mark_sorted(src, time)?;
         }
@@ -606,8 +618,9 @@ pub fn prepare(data: &mut Loaded, cfg: &Config) -> Result<()> {
 }
 
 /// Flags a time column as sorted where it is (in one chunk, no value missing, in
-/// ascending order): each period's rows are then one slice of the frame
-/// (`super::in_window`), found without checking the order again.
+/// ascending order): each period's calls and responses are then one slice of the frame
+/// (`super::in_window`), and its backlog stops at the period's end
+/// (`tickets::Backlog`), without checking the order again (`super::in_order`).
 fn mark_sorted(src: &mut Source, time: &str) -> Result<()> {
     if !src.has(time) {
         return Ok(());
@@ -1032,33 +1045,51 @@ impl SurveyTickets {
         }
         let csat = crate::labels::per_row(s.frame.column("kind")?, |k| k == Some("csat"))?;
         let ticket_ids = t.frame.column("ticket_id")?.str()?;
-        Ok(Self::by_numbers(ids, ticket_ids, &csat).unwrap_or_else(|| Self::by_text(ids, ticket_ids, &csat)))
+        match Self::by_numbers(ids, ticket_ids, &csat) {
+            Some(link) => Ok(link),
+            None => Self::by_text(ids, ticket_ids, &csat),
+        }
     }
 
-    /// `find` with the ids hashed by their string views.
-    fn by_text(ids: &StringChunked, ticket_ids: &StringChunked, csat: &[bool]) -> SurveyTickets {
-        use crate::views::{values, TextKey};
-        const END: u32 = u32::MAX;
-        let mut short: rustc_hash::FxHashMap<u128, u32> = Default::default();
-        let mut long: rustc_hash::FxHashMap<&str, u32> = Default::default();
-        let mut next = vec![END; ids.len()];
-        for (i, v) in values(ids).enumerate() {
-            let head = match v.map(|v| v.key()) {
-                None => continue,
-                Some(TextKey::Short(k)) => short.entry(k).or_insert(END),
-                Some(TextKey::Long(k)) => long.entry(k).or_insert(END),
-            };
-            next[i] = std::mem::replace(head, i as u32);
+    /// `find` with the ids coded by their string views (`Codes`): the responses' ids
+    /// are given codes, the tickets' ids are looked up among them.
+    fn by_text(ids: &StringChunked, ticket_ids: &StringChunked, csat: &[bool]) -> Result<SurveyTickets> {
+        let mut codes = Codes::default();
+        let responses = codes.text(ids, "ticket_id")?;
+        let tickets: Vec<u32> = crate::views::values(ticket_ids).map(|v| codes.get(v)).collect();
+        Ok(Self::by_codes(&responses, &tickets, codes.len(), csat))
+    }
+
+    /// `find` where the ids are numbers with one prefix (`Numbered`: the same number,
+    /// the same text): the number less the smallest is the code, with no hashing (W1:
+    /// 300k responses, 1M tickets, 45-60 ms hashed).
+    fn by_numbers(ids: &StringChunked, ticket_ids: &StringChunked, csat: &[bool]) -> Option<SurveyTickets> {
+        let mut numbered = Numbered::default();
+        let (mut responses, mut tickets) = (numbered.text(ids)?, numbered.text(ticket_ids)?);
+        let count = numbered.count((ids.len() + ticket_ids.len()).max(1 << 16))?;
+        let from = numbered.range.0;
+        for c in responses.iter_mut().chain(tickets.iter_mut()).filter(|c| **c != NO_CODE) {
+            *c -= from;
         }
-        let mut ticket_of = vec![None; ids.len()];
-        let mut answered = vec![false; ticket_ids.len()];
-        for (row, v) in values(ticket_ids).enumerate() {
-            let head = match v.map(|v| v.key()) {
-                None => None,
-                Some(TextKey::Short(k)) => short.get(&k),
-                Some(TextKey::Long(k)) => long.get(k),
-            };
-            let mut at = head.copied().unwrap_or(END);
+        Some(Self::by_codes(&responses, &tickets, count, csat))
+    }
+
+    /// The link from each response's and each ticket's id code (below `count`, NO_CODE
+    /// for none): each code's responses are chained (the last first) from a slot a code,
+    /// and each ticket walks its code's chain.
+    fn by_codes(responses: &[u32], tickets: &[u32], count: usize, csat: &[bool]) -> SurveyTickets {
+        const END: u32 = u32::MAX;
+        let mut head = vec![END; count];
+        let mut next = vec![END; responses.len()];
+        for (i, &c) in responses.iter().enumerate() {
+            if c != NO_CODE {
+                next[i] = std::mem::replace(&mut head[c as usize], i as u32);
+            }
+        }
+        let mut ticket_of = vec![None; responses.len()];
+        let mut answered = vec![false; tickets.len()];
+        for (row, &c) in tickets.iter().enumerate() {
+            let mut at = if c == NO_CODE { END } else { head[c as usize] };
             while at != END {
                 ticket_of[at as usize] = Some(row as IdxSize);
                 answered[row] |= csat[at as usize];
@@ -1066,38 +1097,6 @@ impl SurveyTickets {
             }
         }
         SurveyTickets { ticket_of, answered }
-    }
-
-    /// `find` where the ids are numbers with one prefix (`Numbered`: the same number,
-    /// the same text): each number's first response is found in an array, not a hash
-    /// table (W1: 300k responses, 1M tickets, 45-60 ms hashed).
-    fn by_numbers(ids: &StringChunked, ticket_ids: &StringChunked, csat: &[bool]) -> Option<SurveyTickets> {
-        const END: u32 = u32::MAX;
-        let mut numbered = Numbered::default();
-        let (responses, tickets) = (numbered.text(ids)?, numbered.text(ticket_ids)?);
-        let count = numbered.count((ids.len() + ticket_ids.len()).max(1 << 16))?;
-        let from = numbered.range.0;
-        let mut head = vec![END; count];
-        let mut next = vec![END; responses.len()];
-        for (i, &n) in responses.iter().enumerate() {
-            if n != NO_CODE {
-                next[i] = std::mem::replace(&mut head[(n - from) as usize], i as u32);
-            }
-        }
-        let mut ticket_of = vec![None; responses.len()];
-        let mut answered = vec![false; tickets.len()];
-        for (row, &n) in tickets.iter().enumerate() {
-            if n == NO_CODE {
-                continue;
-            }
-            let mut at = head[(n - from) as usize];
-            while at != END {
-                ticket_of[at as usize] = Some(row as IdxSize);
-                answered[row] |= csat[at as usize];
-                at = next[at as usize];
-            }
-        }
-        Some(SurveyTickets { ticket_of, answered })
     }
 }
 
@@ -1243,7 +1242,7 @@ mod tests {
             let csat: Vec<bool> = (0..n_responses).map(|_| rng.below(2) == 0).collect();
             let (ids, tickets) = (strings(&responses), strings(&tickets));
             let by_number = SurveyTickets::by_numbers(&ids, &tickets, &csat).expect("numbered");
-            let by_text = SurveyTickets::by_text(&ids, &tickets, &csat);
+            let by_text = SurveyTickets::by_text(&ids, &tickets, &csat).unwrap();
             assert_eq!(by_number.ticket_of, by_text.ticket_of, "round {round}");
             assert_eq!(by_number.answered, by_text.answered, "round {round}");
         }

@@ -53,11 +53,9 @@ impl Backlog {
         let mut b = Backlog { start: 0.0, end: 0.0, by_age: [0.0; 4] };
         // A ticket created at the period's end or later is open at neither instant: in
         // tickets in creation order (exports mostly are), the loop stops at the first.
-        let values = c.values().as_slice();
-        let last = if created.null_count() == 0 && values.is_sorted() {
-            values.partition_point(|v| *v < w.end)
-        } else {
-            values.len()
+        let last = match super::in_order(&created) {
+            Some(values) => values.partition_point(|v| *v < w.end),
+            None => c.len(),
         };
         for i in 0..last {
             let Some(ci) = c.get(i) else { continue };

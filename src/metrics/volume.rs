@@ -10,7 +10,7 @@ const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// Marks the customer codes (`prepare::CUSTOMER`) of the rows where `filter` holds.
 /// The mask and the codes are read as columns, and the codes taken at the rows the mask
-/// keeps that have one (`kept`), not filtered into a copy and read row by row.
+/// keeps that have one (`groups::kept_rows`), not filtered into a copy and read row by row.
 fn mark(frame: &DataFrame, filter: Expr, seen: &mut Vec<u64>) -> Result<()> {
     use super::prepare::CUSTOMER;
     let columns = super::groups::columns_of(frame, vec![filter.alias("__keep"), col(CUSTOMER)])?;
@@ -19,7 +19,7 @@ fn mark(frame: &DataFrame, filter: Expr, seen: &mut Vec<u64>) -> Result<()> {
         return Ok(());
     };
     let values = codes.values().as_slice();
-    super::groups::for_each_set(&kept(keep, [codes.validity()]), |r| {
+    super::groups::for_each_set(&super::groups::kept_rows(keep, [codes.validity()]), |r| {
         let code = values[r];
         let (word, bit) = (code as usize / 64, code % 64);
         if word >= seen.len() {
@@ -28,15 +28,6 @@ fn mark(frame: &DataFrame, filter: Expr, seen: &mut Vec<u64>) -> Result<()> {
         seen[word] |= 1 << bit;
     });
     Ok(())
-}
-
-/// The rows `keep` keeps (true, not null) where each of `valid` (a column's validity)
-/// holds.
-fn kept<const N: usize>(
-    keep: &polars_arrow::array::BooleanArray,
-    valid: [Option<&polars_arrow::bitmap::Bitmap>; N],
-) -> polars_arrow::bitmap::Bitmap {
-    valid.into_iter().flatten().fold(super::groups::kept_rows(keep), |k, v| &k & v)
 }
 
 pub fn compute(data: &Loaded, ctx: &Ctx) -> Result<Vec<MetricValue>> {
@@ -72,7 +63,7 @@ fn counts(frame: &DataFrame, filter: Expr) -> Result<[[f64; 24]; 7]> {
         return Ok(grid);
     };
     let (weekdays, hours) = (w.values().as_slice(), h.values().as_slice());
-    super::groups::for_each_set(&kept(keep, [w.validity(), h.validity()]), |r| {
+    super::groups::for_each_set(&super::groups::kept_rows(keep, [w.validity(), h.validity()]), |r| {
         grid[weekdays[r] as usize][hours[r] as usize] += 1.0;
     });
     Ok(grid)
@@ -135,7 +126,7 @@ pub(crate) fn daily(data: &Loaded, ctx: &Ctx, tz: chrono_tz::Tz) -> Result<Vec<(
             return Ok(out);
         };
         let values = times.values().as_slice();
-        super::groups::for_each_set(&kept(keep, [times.validity()]), |r| {
+        super::groups::for_each_set(&super::groups::kept_rows(keep, [times.validity()]), |r| {
             let i = bounds.partition_point(|b| *b <= values[r]).saturating_sub(1);
             if i < out.len() {
                 out[i] += 1.0;
